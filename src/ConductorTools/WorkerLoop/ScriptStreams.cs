@@ -16,7 +16,7 @@ internal sealed class ScriptStreams
     private readonly object _lock = new();
 
     /// <param name="cmdlet">The cmdlet whose Write* methods forward records.</param>
-    /// <param name="write">Runs a Write* call on the pipeline thread (see <see cref="InvokeWorkerLoopCommand"/>).</param>
+    /// <param name="write">Runs a Write* call on the pipeline thread (the cmdlet's write sink).</param>
     public ScriptStreams(PSCmdlet cmdlet, Action<Action> write)
     {
         _cmdlet = cmdlet;

@@ -37,7 +37,8 @@ public class ScriptWorkerTests
         Assert.Equal("w-1", result.WorkerId);
         Assert.Same(task, invoker.Calls[0].Arguments["Task"]);
         var record = Assert.Single(records);
-        Assert.Equal(("echo", "t1", "wf", TaskResultStatus.COMPLETED, 1, 2), (record.TaskType, record.TaskId, record.WorkflowInstanceId, record.Status, record.LogCount, record.RetryCount));
+        Assert.Equal(("echo", "t1", "wf", TaskResultStatus.COMPLETED, 2), (record.TaskType, record.TaskId, record.WorkflowInstanceId, record.Status, record.RetryCount));
+        Assert.Equal(["said hello"], record.Logs);
         Assert.Equal(1, tally.Completed);
         Assert.Equal(0, tally.Running);
     }

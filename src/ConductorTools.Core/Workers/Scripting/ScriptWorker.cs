@@ -107,7 +107,7 @@ public sealed class ScriptWorker
             Status = status,
             ReasonForIncompletion = result.ReasonForIncompletion,
             OutputData = result.OutputData,
-            LogCount = result.Logs?.Count ?? 0,
+            Logs = result.Logs?.Select(l => l.Log ?? "").ToArray() ?? Array.Empty<string>(),
             RetryCount = task.RetryCount,
             StartTime = start,
             Duration = _time.GetElapsedTime(timestamp),

@@ -12,7 +12,8 @@ public sealed class WorkerLoopTaskRecord
     public TaskResultStatus Status { get; init; }
     public string? ReasonForIncompletion { get; init; }
     public IReadOnlyDictionary<string, object?>? OutputData { get; init; }
-    public int LogCount { get; init; }
+    /// <summary>The execution log lines sent with the result.</summary>
+    public IReadOnlyList<string> Logs { get; init; } = Array.Empty<string>();
     public int RetryCount { get; init; }
     public DateTimeOffset StartTime { get; init; }
     public TimeSpan Duration { get; init; }
