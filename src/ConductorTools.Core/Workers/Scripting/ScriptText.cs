@@ -1,0 +1,64 @@
+namespace ConductorTools.Workers.Scripting;
+
+/// <summary>
+/// Where things are in a script block's text, as the PowerShell parser reports it (offsets into <see cref="Text"/>).
+/// The module fills this from the AST; the text edits are decided here so they can be tested without PowerShell.
+/// </summary>
+public sealed class ScriptShape
+{
+    public string Text { get; init; } = "";
+    /// <summary>Declared parameter names, in order (without <c>$</c>).</summary>
+    public IReadOnlyList<string> ParameterNames { get; init; } = Array.Empty<string>();
+    /// <summary>Start offset of the <c>param(...)</c> block (including its attributes), or null when there is none.</summary>
+    public int? ParamBlockStart { get; init; }
+    /// <summary>End offset (exclusive) of the <c>param(...)</c> block.</summary>
+    public int? ParamBlockEnd { get; init; }
+    /// <summary>Start offset of the first declared parameter (including its attributes), when there is one.</summary>
+    public int? FirstParameterStart { get; init; }
+    /// <summary>Offset just after the last <c>using</c> statement (0 when there is none): a param block may not precede them.</summary>
+    public int AfterUsingStatements { get; init; }
+}
+
+/// <summary>
+/// The script text a worker runs: the user's script block text with a <c>$Task</c> parameter declared when the script
+/// does not declare one, so the task can be passed as a named parameter in every mode (a script without a param block
+/// still sees <c>$Task</c>, and an advanced script does not reject an unknown parameter).
+/// </summary>
+public static class ScriptText
+{
+    /// <summary>The text to run and the binding plan for it.</summary>
+    public static (string Text, ScriptBindingPlan Plan) Prepare(ScriptShape shape)
+    {
+        if (shape is null) throw new ArgumentNullException(nameof(shape));
+        var names = shape.ParameterNames.ToList();
+        if (names.Exists(n => string.Equals(n, ScriptBindingPlan.TaskParameterName, StringComparison.OrdinalIgnoreCase)))
+            return (shape.Text, ScriptBindingPlan.Create(names));
+
+        var text = shape.Text;
+        string prepared;
+        if (shape.ParamBlockStart is null)
+        {
+            var at = Clamp(shape.AfterUsingStatements, text);
+            var separator = at > 0 ? "\n" : "";
+            prepared = text.Substring(0, at) + separator + "param($Task)\n" + text.Substring(at);
+        }
+        else if (shape.FirstParameterStart is { } first)
+        {
+            var at = Clamp(first, text);
+            prepared = text.Substring(0, at) + "$Task, " + text.Substring(at);
+        }
+        else
+        {
+            // param() with no parameters: declare $Task inside the parentheses.
+            var end = Clamp(shape.ParamBlockEnd ?? text.Length, text);
+            var close = text.LastIndexOf(')', Math.Max(0, end - 1));
+            if (close < (shape.ParamBlockStart ?? 0))
+                throw new ArgumentException("The param block has no closing parenthesis where the parser reported it.", nameof(shape));
+            prepared = text.Substring(0, close) + "$Task" + text.Substring(close);
+        }
+        names.Insert(0, ScriptBindingPlan.TaskParameterName);
+        return (prepared, ScriptBindingPlan.Create(names));
+    }
+
+    private static int Clamp(int offset, string text) => Math.Max(0, Math.Min(offset, text.Length));
+}

@@ -1,0 +1,310 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using ConductorTools.Api;
+using ConductorTools.Engine.Execution;
+using ConductorTools.Engine.Storage;
+using ConductorTools.Model;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ConductorTools.Engine;
+
+/// <summary>
+/// A Conductor-compatible engine in-process: the same <see cref="IConductorApi"/> operations and semantics as a
+/// conductor-oss server, persisted in SQLite. Thread-safe: every operation runs under one writer lock in its own
+/// transaction, so concurrent pollers and updaters never lose an update and a task is handed out once.
+/// </summary>
+public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsyncDisposable
+{
+    /// <summary>The meter name of the engine's counters.</summary>
+    public const string MeterName = "ConductorTools.Engine";
+
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly Counter<long> StartedCounter = Meter.CreateCounter<long>("conductor.engine.workflows.started");
+    private static readonly Counter<long> PolledCounter = Meter.CreateCounter<long>("conductor.engine.tasks.polled");
+    private static readonly Counter<long> UpdatedCounter = Meter.CreateCounter<long>("conductor.engine.tasks.updated");
+
+    private readonly SqliteStore _store;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly Decider _decider;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly EmbeddedConductorOptions _options;
+    private readonly ConcurrentDictionary<string, Signal> _queueSignals = new(StringComparer.Ordinal);
+    private readonly Signal _sweepSignal = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly HttpTaskRunner _http;
+    private Task? _sweeper;
+    private int _disposed;
+
+    private EmbeddedConductor(EmbeddedConductorOptions options, SqliteStore store)
+    {
+        _options = options;
+        _store = store;
+        _time = options.TimeProvider ?? TimeProvider.System;
+        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        _logger = loggerFactory.CreateLogger<EmbeddedConductor>();
+        _decider = new Decider(loggerFactory.CreateLogger<Decider>());
+        _http = new HttpTaskRunner(this, loggerFactory.CreateLogger<HttpTaskRunner>());
+    }
+
+    /// <summary>Opens (creating when needed) the store named by <paramref name="options"/> and, unless told not to,
+    /// starts the background sweeper that drives timers (retry delays are queue visibility; WAIT deadlines, timeouts
+    /// and HTTP tasks are the sweeper's).</summary>
+    public static EmbeddedConductor Open(EmbeddedConductorOptions options)
+    {
+        if (options is null)
+        {
+            throw new ArgumentNullException(nameof(options));
+        }
+        if (options.SweepInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.SweepInterval, "SweepInterval must be positive, e.g. 00:00:01.");
+        }
+        var path = options.DatabasePath ?? EmbeddedConductorOptions.DefaultDatabasePath;
+        if (path != EmbeddedConductorOptions.InMemory)
+        {
+            path = Path.GetFullPath(path);
+            var directory = Path.GetDirectoryName(path);
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+        }
+        SqliteStore store;
+        try
+        {
+            store = new SqliteStore(path);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw new ConductorException($"Cannot open the embedded Conductor database '{path}': {e.Message}. Check that the path is writable and not used by another program.",
+                ConductorErrorKind.Server, 500, e);
+        }
+        var engine = new EmbeddedConductor(options, store);
+        engine._logger.LogInformation("Embedded Conductor opened {Path}", path);
+        if (options.StartSweeper)
+        {
+            engine._sweeper = Task.Run(() => engine.SweepLoopAsync(engine._stopping.Token));
+        }
+        return engine;
+    }
+
+    /// <summary>The full path of the database file, or <c>:memory:</c>.</summary>
+    public string DatabasePath => _options.DatabasePath is null or EmbeddedConductorOptions.InMemory
+        ? _options.DatabasePath ?? EmbeddedConductorOptions.DefaultDatabasePath
+        : Path.GetFullPath(_options.DatabasePath);
+
+    private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    // ---- the unit of work ---------------------------------------------------------------------------------------
+
+    /// <summary>Runs <paramref name="work"/> under the writer lock in one transaction; commits, then wakes the long-poll
+    /// waiters of every queue that received a task. Any exception rolls the whole transaction back.</summary>
+    private async Task<T> RunAsync<T>(Func<Tx, T> work, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Tx tx;
+        T result;
+        try
+        {
+            ThrowIfDisposed();
+            _store.Begin();
+            try
+            {
+                tx = new Tx(_store, Now());
+                result = work(tx);
+                tx.Save(Decider.WakeAt);
+                _store.Commit();
+            }
+            catch
+            {
+                _store.Rollback();
+                throw;
+            }
+        }
+        finally
+        {
+            _lock.Release();
+        }
+        foreach (var queue in tx.WokenQueues)
+        {
+            if (_queueSignals.TryGetValue(queue, out var signal))
+            {
+                signal.Set();
+            }
+        }
+        if (tx.SystemTaskQueued)
+        {
+            _sweepSignal.Set();
+        }
+        return result;
+    }
+
+    private Task RunAsync(Action<Tx> work, CancellationToken cancellationToken) =>
+        RunAsync<bool>(tx => { work(tx); return true; }, cancellationToken);
+
+    private void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new ObjectDisposedException(nameof(EmbeddedConductor), "The embedded Conductor has been disposed.");
+        }
+    }
+
+    // ---- health -------------------------------------------------------------------------------------------------
+
+    public async Task<HealthResponse> GetHealthAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var ok = await RunAsync(tx => tx.Store.Ping(), cancellationToken).ConfigureAwait(false);
+            return new HealthResponse { Healthy = ok };
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException)
+        {
+            return new HealthResponse { Healthy = false };
+        }
+    }
+
+    // ---- sweeper ------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// One sweeper pass: re-evaluates every workflow whose timer is due on the engine's clock (WAIT deadlines, response,
+    /// poll and task timeouts, workflow timeouts) and runs due HTTP tasks. Tests call it after moving a fake clock.
+    /// </summary>
+    public async Task SweepAsync(CancellationToken cancellationToken = default)
+    {
+        // One bounded pass; whatever is still due afterwards is picked up by the next pass.
+        var due = await RunAsync(tx => tx.Store.DueWorkflows(tx.Now, 2000), cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < due.Count; i += 100)
+        {
+            var chunk = due.Skip(i).Take(100).ToList();
+            await RunAsync(tx =>
+            {
+                foreach (var id in chunk)
+                {
+                    if (tx.Load(id) is { } state)
+                    {
+                        _decider.Decide(tx, state);
+                    }
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        await _http.RunDueAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task SweepLoopAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var wake = _sweepSignal.Current;
+                await SweepAsync(cancellationToken).ConfigureAwait(false);
+                await Task.WhenAny(wake, _time.Delay(_options.SweepInterval, cancellationToken)).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // The sweeper must survive any single failure and try again next interval.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                _logger.LogError(e, "Embedded Conductor sweeper pass failed; retrying in {Interval}", _options.SweepInterval);
+                try
+                {
+                    await _time.Delay(_options.SweepInterval, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    // ---- internal hooks for the HTTP runner ---------------------------------------------------------------------
+
+    internal Task<List<ConductorTask>> PollSystemAsync(string queue, int count, CancellationToken cancellationToken) =>
+        RunAsync(tx =>
+        {
+            var tasks = new List<ConductorTask>();
+            foreach (var id in tx.Store.DueTaskIds(queue, tx.Now, count))
+            {
+                tx.Store.Dequeue(id);
+                var workflowId = tx.Store.GetTaskWorkflowId(id);
+                if (workflowId is null || tx.Load(workflowId) is not { } state || state.Workflow.Status.IsTerminal())
+                {
+                    continue;
+                }
+                var task = state.TaskById(id);
+                if (task is null || (task.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal())
+                {
+                    continue;
+                }
+                task.Status = ConductorTaskStatus.IN_PROGRESS;
+                task.StartTime = task.StartTime == 0 ? tx.Now : task.StartTime;
+                task.PollCount++;
+                task.UpdateTime = tx.Now;
+                tasks.Add(Decider.Clone(task));
+            }
+            return tasks;
+        }, cancellationToken);
+
+    // ---- disposal -----------------------------------------------------------------------------------------------
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        _stopping.Cancel();
+        if (_sweeper is not null)
+        {
+            try
+            {
+                await _sweeper.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        foreach (var signal in _queueSignals.Values)
+        {
+            signal.Set();
+        }
+        await _lock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _store.Dispose();
+        }
+        finally
+        {
+            _lock.Release();
+        }
+        _http.Dispose();
+        _stopping.Dispose();
+    }
+
+    /// <summary>A resettable wake-up: waiters take <see cref="Current"/> before checking, <see cref="Set"/> completes it
+    /// and installs a fresh one, so no wake-up between check and wait is lost.</summary>
+    private sealed class Signal
+    {
+        private TaskCompletionSource<bool> _source = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Current => Volatile.Read(ref _source).Task;
+
+        public void Set() =>
+            Interlocked.Exchange(ref _source, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(true);
+    }
+}

@@ -1,0 +1,285 @@
+using System.Globalization;
+using System.Text;
+using ConductorTools.Api;
+using ConductorTools.Model;
+
+namespace ConductorTools.Engine.Execution;
+
+/// <summary>
+/// Translates Conductor's search parameters into SQL over the indexed columns. Supported <c>query</c> syntax (a subset
+/// of the index's SQL-like language): conditions <c>field = value</c>, <c>!=</c>/<c>&lt;&gt;</c>, <c>&gt;</c>, <c>&gt;=</c>,
+/// <c>&lt;</c>, <c>&lt;=</c>, <c>field IN (a, b)</c>, joined with <c>AND</c>; values bare, 'single' or "double" quoted.
+/// <c>freeText</c> <c>*</c> (or empty) matches everything, any other text matches ids, names and correlation ids
+/// exactly or a substring of the stored JSON. <c>sort</c> is <c>field[:ASC|DESC]</c> items separated by <c>|</c>.
+/// Anything else is rejected with a 400 naming the unsupported part.
+/// </summary>
+internal sealed class SearchQuery
+{
+    private static readonly Dictionary<string, string> WorkflowColumns = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["workflowType"] = "name", ["workflowName"] = "name", ["workflowId"] = "id", ["status"] = "status",
+        ["correlationId"] = "correlation_id", ["version"] = "version", ["startTime"] = "create_time",
+        ["createTime"] = "create_time", ["updateTime"] = "update_time", ["endTime"] = "end_time",
+        ["parentWorkflowId"] = "parent_id",
+    };
+
+    private static readonly Dictionary<string, string> TaskColumns = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["taskType"] = "task_type", ["taskDefName"] = "def_name", ["taskId"] = "id", ["status"] = "status",
+        ["workflowId"] = "workflow_id", ["referenceTaskName"] = "ref_name", ["updateTime"] = "update_time",
+    };
+
+    private readonly List<object?> _arguments = new();
+
+    private SearchQuery() { }
+
+    public string Where { get; private set; } = "1=1";
+
+    public IReadOnlyList<object?> Arguments => _arguments;
+
+    public string OrderBy { get; private set; } = "rowid";
+
+    public int Start { get; private set; }
+
+    public int Size { get; private set; }
+
+    public static SearchQuery ForWorkflows(SearchRequest request) =>
+        Build(request, WorkflowColumns, "create_time DESC", new[] { "id", "name", "correlation_id" });
+
+    public static SearchQuery ForTasks(SearchRequest request) =>
+        Build(request, TaskColumns, "update_time DESC", new[] { "id", "workflow_id", "task_type", "ref_name" });
+
+    private static SearchQuery Build(SearchRequest request, Dictionary<string, string> columns, string defaultOrder, string[] freeTextColumns)
+    {
+        if (request.Size > 5000)
+        {
+            throw ConductorException.BadRequest($"Cannot return more than 5000 workflows. Please use pagination (size was {request.Size}).");
+        }
+        if (request.Start < 0 || request.Size < 0)
+        {
+            throw ConductorException.BadRequest("start and size must not be negative.");
+        }
+        var query = new SearchQuery { Start = request.Start, Size = request.Size };
+        var conditions = new List<string>();
+        if (!string.IsNullOrWhiteSpace(request.Query))
+        {
+            foreach (var clause in SplitAnd(request.Query!))
+            {
+                conditions.Add(query.Condition(clause, columns));
+            }
+        }
+        var freeText = request.FreeText?.Trim();
+        if (!string.IsNullOrEmpty(freeText) && freeText != "*")
+        {
+            var p = query.Add(freeText);
+            var like = query.Add("%" + freeText + "%");
+            conditions.Add("(" + string.Join(" OR ", freeTextColumns.Select(c => c + " = " + p)) + " OR json LIKE " + like + ")");
+        }
+        if (conditions.Count > 0)
+        {
+            query.Where = string.Join(" AND ", conditions);
+        }
+        query.OrderBy = defaultOrder;
+        if (!string.IsNullOrWhiteSpace(request.Sort))
+        {
+            var parts = new List<string>();
+            foreach (var item in request.Sort!.Split('|'))
+            {
+                var pieces = item.Split(':');
+                if (!columns.TryGetValue(pieces[0].Trim(), out var column))
+                {
+                    throw ConductorException.BadRequest($"Cannot sort by '{pieces[0].Trim()}': the embedded engine sorts by {string.Join(", ", columns.Keys)}.");
+                }
+                var direction = pieces.Length > 1 && pieces[1].Trim().Equals("DESC", StringComparison.OrdinalIgnoreCase) ? "DESC" : "ASC";
+                parts.Add(column + " " + direction);
+            }
+            query.OrderBy = string.Join(", ", parts);
+        }
+        return query;
+    }
+
+    private string Add(object? value)
+    {
+        _arguments.Add(value);
+        return "$p" + (_arguments.Count - 1).ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static IEnumerable<string> SplitAnd(string query)
+    {
+        // Split on AND outside quotes and parentheses.
+        var current = new StringBuilder();
+        var depth = 0;
+        char? quote = null;
+        for (var i = 0; i < query.Length; i++)
+        {
+            var c = query[i];
+            if (quote is not null)
+            {
+                if (c == quote)
+                {
+                    quote = null;
+                }
+                current.Append(c);
+                continue;
+            }
+            if (c is '\'' or '"')
+            {
+                quote = c;
+            }
+            else if (c == '(')
+            {
+                depth++;
+            }
+            else if (c == ')')
+            {
+                depth--;
+            }
+            else if (depth == 0 && IsKeywordAt(query, i, "AND"))
+            {
+                yield return current.ToString();
+                current.Clear();
+                i += 2;
+                continue;
+            }
+            else if (depth == 0 && IsKeywordAt(query, i, "OR"))
+            {
+                throw ConductorException.BadRequest($"The embedded engine's search supports conditions joined with AND only; 'OR' in: {query}");
+            }
+            current.Append(c);
+        }
+        yield return current.ToString();
+    }
+
+    private static bool IsKeywordAt(string text, int index, string keyword) =>
+        index + keyword.Length <= text.Length
+        && string.Compare(text, index, keyword, 0, keyword.Length, StringComparison.OrdinalIgnoreCase) == 0
+        && (index == 0 || char.IsWhiteSpace(text[index - 1]))
+        && (index + keyword.Length == text.Length || char.IsWhiteSpace(text[index + keyword.Length]));
+
+    private string Condition(string clause, Dictionary<string, string> columns)
+    {
+        clause = clause.Trim();
+        var fieldEnd = 0;
+        while (fieldEnd < clause.Length && (char.IsLetterOrDigit(clause[fieldEnd]) || clause[fieldEnd] == '_' || clause[fieldEnd] == '.'))
+        {
+            fieldEnd++;
+        }
+        var field = clause.Substring(0, fieldEnd);
+        if (!columns.TryGetValue(field, out var column))
+        {
+            throw ConductorException.BadRequest($"Cannot search on '{field}' in '{clause}': the embedded engine searches {string.Join(", ", columns.Keys)}.");
+        }
+        var rest = clause.Substring(fieldEnd).Trim();
+        if (rest.StartsWith("IN", StringComparison.OrdinalIgnoreCase) && rest.Substring(2).TrimStart().StartsWith("(", StringComparison.Ordinal))
+        {
+            var open = rest.IndexOf('(');
+            var close = rest.LastIndexOf(')');
+            if (close < open)
+            {
+                throw ConductorException.BadRequest($"Missing ')' in: {clause}");
+            }
+            var values = rest.Substring(open + 1, close - open - 1).Split(',').Select(v => Value(v.Trim(), column)).ToList();
+            return column + " IN (" + string.Join(", ", values.Select(Add)) + ")";
+        }
+        foreach (var op in new[] { ">=", "<=", "!=", "<>", "=", ">", "<" })
+        {
+            if (rest.StartsWith(op, StringComparison.Ordinal))
+            {
+                var value = Value(rest.Substring(op.Length).Trim(), column);
+                return column + " " + (op == "!=" ? "<>" : op) + " " + Add(value);
+            }
+        }
+        throw ConductorException.BadRequest($"Cannot read the condition '{clause}': use field = value, field IN (a,b), or >, >=, <, <=, !=.");
+    }
+
+    private static object? Value(string text, string column)
+    {
+        if (text.Length >= 2 && (text[0] == '\'' || text[0] == '"') && text[text.Length - 1] == text[0])
+        {
+            text = text.Substring(1, text.Length - 2);
+        }
+        if (column is "version" or "create_time" or "update_time" or "end_time")
+        {
+            if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number))
+            {
+                return number;
+            }
+            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
+            {
+                return date.ToUnixTimeMilliseconds();
+            }
+            throw ConductorException.BadRequest($"'{text}' is not a number or a date for {column}.");
+        }
+        return text;
+    }
+}
+
+/// <summary>Search hits in Conductor's summary shapes (UTC date strings; input/output in Java's Map.toString form).</summary>
+internal static class Summaries
+{
+    public static WorkflowSummary Of(Workflow workflow) => new()
+    {
+        WorkflowType = workflow.WorkflowName,
+        Version = workflow.WorkflowVersion,
+        WorkflowId = workflow.WorkflowId,
+        CorrelationId = workflow.CorrelationId,
+        StartTime = Date(workflow.CreateTime ?? 0),
+        UpdateTime = Date(workflow.UpdateTime ?? 0),
+        EndTime = Date(workflow.EndTime),
+        Status = workflow.Status,
+        Input = JavaText.Of(workflow.Input),
+        Output = JavaText.Of(workflow.Output),
+        ReasonForIncompletion = workflow.ReasonForIncompletion,
+        ExecutionTime = workflow.EndTime > 0 ? workflow.EndTime - (workflow.CreateTime ?? 0) : 0,
+        Event = workflow.Event,
+        FailedReferenceTaskNames = workflow.FailedReferenceTaskNames is { Count: > 0 } names ? string.Join(",", names) : "",
+        FailedTaskNames = workflow.FailedTaskNames,
+        Priority = workflow.Priority,
+        CreatedBy = workflow.CreatedBy,
+        TaskToDomain = workflow.TaskToDomain,
+        IdempotencyKey = workflow.IdempotencyKey,
+        ParentWorkflowId = workflow.ParentWorkflowId ?? "",
+    };
+
+    public static TaskSummary Of(ConductorTask task) => new()
+    {
+        WorkflowId = task.WorkflowInstanceId,
+        WorkflowType = task.WorkflowType,
+        CorrelationId = task.CorrelationId,
+        ScheduledTime = Date(task.ScheduledTime),
+        StartTime = Date(task.StartTime),
+        UpdateTime = Date(task.UpdateTime),
+        EndTime = Date(task.EndTime),
+        Status = task.Status ?? ConductorTaskStatus.SCHEDULED,
+        ReasonForIncompletion = task.ReasonForIncompletion,
+        ExecutionTime = task.EndTime > 0 && task.StartTime > 0 ? task.EndTime - task.StartTime : 0,
+        QueueWaitTime = task.QueueWaitTime,
+        TaskDefName = task.TaskDefName,
+        TaskType = task.TaskType,
+        Input = JavaText.Of(task.InputData),
+        Output = JavaText.Of(task.OutputData),
+        TaskId = task.TaskId,
+        WorkflowPriority = task.WorkflowPriority,
+        Domain = task.Domain,
+    };
+
+    private static string? Date(long epochMs) =>
+        epochMs <= 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(epochMs).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+}
+
+/// <summary>Java's <c>toString</c> of plain values (maps as <c>{a=1, b=x}</c>, lists as <c>[1, 2]</c>), as Conductor's
+/// search index shows input and output.</summary>
+internal static class JavaText
+{
+    public static string Of(object? value) => value switch
+    {
+        null => "null",
+        string s => s,
+        bool b => b ? "true" : "false",
+        double d => d.ToString("0.0###############", CultureInfo.InvariantCulture),
+        IDictionary<string, object?> map => "{" + string.Join(", ", map.Select(p => p.Key + "=" + Of(p.Value))) + "}",
+        IEnumerable<object?> list => "[" + string.Join(", ", list.Select(Of)) + "]",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "null",
+    };
+}

@@ -1,0 +1,69 @@
+using ConductorTools.Engine.Storage;
+using ConductorTools.Model;
+
+namespace ConductorTools.Engine.Execution;
+
+/// <summary>A workflow and its tasks loaded for one transaction, with the JSON they were loaded from so that only
+/// what changed is written back.</summary>
+internal sealed class WorkflowState
+{
+    public WorkflowState(Workflow workflow, string? storedJson)
+    {
+        Workflow = workflow;
+        StoredJson = storedJson;
+    }
+
+    public Workflow Workflow { get; }
+
+    public string? StoredJson { get; set; }
+
+    public long? StoredWake { get; set; }
+
+    public Dictionary<string, string> StoredTaskJson { get; } = new(StringComparer.Ordinal);
+
+    public List<ConductorTask> Tasks => Workflow.Tasks;
+
+    /// <summary>Set while the decider runs on this workflow, so nested notifications (a child finishing inside the
+    /// parent's own pass) update state without re-entering the decider.</summary>
+    public bool Deciding { get; set; }
+
+    /// <summary>Removed from the store in this transaction: nothing to save.</summary>
+    public bool Removed { get; set; }
+
+    private Navigator? _navigator;
+    private WorkflowDef? _navigatorDef;
+
+    public WorkflowDef Definition => Workflow.WorkflowDefinition ?? throw new InvalidOperationException("Workflow " + Workflow.WorkflowId + " has no definition snapshot.");
+
+    public Navigator Navigator
+    {
+        get
+        {
+            if (_navigator is null || !ReferenceEquals(_navigatorDef, Workflow.WorkflowDefinition))
+            {
+                _navigatorDef = Workflow.WorkflowDefinition;
+                _navigator = new Navigator(Definition);
+            }
+            return _navigator;
+        }
+    }
+
+    public string Id => Workflow.WorkflowId!;
+
+    public ConductorTask? TaskById(string taskId) => Tasks.Find(t => t.TaskId == taskId);
+
+    /// <summary>The latest attempt of a reference name (loop iterations carry their <c>__n</c> suffix).</summary>
+    public ConductorTask? LatestByRef(string referenceName)
+    {
+        for (var i = Tasks.Count - 1; i >= 0; i--)
+        {
+            if (Tasks[i].ReferenceTaskName == referenceName)
+            {
+                return Tasks[i];
+            }
+        }
+        return null;
+    }
+
+    public int NextSeq() => Tasks.Count == 0 ? 1 : Tasks.Max(t => t.Seq) + 1;
+}

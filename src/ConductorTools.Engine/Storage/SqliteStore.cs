@@ -1,0 +1,370 @@
+using ConductorTools.Model;
+using Microsoft.Data.Sqlite;
+
+namespace ConductorTools.Engine.Storage;
+
+/// <summary>
+/// The engine's SQLite persistence: one connection, used only under the engine's writer lock. Models are kept as
+/// Conductor JSON (<see cref="ConductorJson"/>) next to the few columns that are queried on. Every mutation runs inside
+/// the transaction opened by <see cref="Begin"/>, so a crash leaves the last committed state.
+/// </summary>
+internal sealed class SqliteStore : IDisposable
+{
+    private const int SchemaVersion = 1;
+
+    private readonly SqliteConnection _connection;
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private SqliteTransaction? _transaction;
+
+    public SqliteStore(string databasePath)
+    {
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Mode = databasePath == EmbeddedConductorOptions.InMemory ? SqliteOpenMode.Memory : SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = false,
+        };
+        IsFile = databasePath != EmbeddedConductorOptions.InMemory;
+        _connection = new SqliteConnection(builder.ToString());
+        _connection.Open();
+        if (IsFile)
+        {
+            // WAL: readers never block the writer and a commit is one append. synchronous=NORMAL in WAL mode keeps every
+            // committed transaction across a process crash (kill -9); only an OS crash/power loss can drop the last ones.
+            Execute("PRAGMA journal_mode=WAL;");
+            Execute("PRAGMA synchronous=NORMAL;");
+        }
+        Execute("PRAGMA busy_timeout=10000;");
+        CreateSchema();
+    }
+
+    public bool IsFile { get; }
+
+    private void CreateSchema()
+    {
+        Execute(@"
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS task_defs(name TEXT PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS workflow_defs(name TEXT NOT NULL, version INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY(name, version));
+CREATE TABLE IF NOT EXISTS workflows(
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, version INTEGER NOT NULL, status TEXT NOT NULL, correlation_id TEXT,
+  parent_id TEXT, create_time INTEGER NOT NULL, update_time INTEGER NOT NULL, end_time INTEGER NOT NULL,
+  wake_at INTEGER, json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS ix_workflows_name_status ON workflows(name, status, create_time);
+CREATE INDEX IF NOT EXISTS ix_workflows_status_time ON workflows(status, create_time);
+CREATE INDEX IF NOT EXISTS ix_workflows_correlation ON workflows(correlation_id);
+CREATE INDEX IF NOT EXISTS ix_workflows_wake ON workflows(wake_at) WHERE wake_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS tasks(
+  id TEXT PRIMARY KEY, workflow_id TEXT NOT NULL, seq INTEGER NOT NULL, ref_name TEXT NOT NULL, task_type TEXT NOT NULL,
+  def_name TEXT NOT NULL, status TEXT NOT NULL, update_time INTEGER NOT NULL, json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS ix_tasks_workflow ON tasks(workflow_id, seq);
+CREATE INDEX IF NOT EXISTS ix_tasks_def_status ON tasks(def_name, status);
+CREATE TABLE IF NOT EXISTS queue(
+  task_id TEXT PRIMARY KEY, queue_name TEXT NOT NULL, visible_at INTEGER NOT NULL, priority INTEGER NOT NULL,
+  enqueued INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS ix_queue_due ON queue(queue_name, visible_at, priority DESC, enqueued);
+CREATE TABLE IF NOT EXISTS poll_data(
+  task_type TEXT NOT NULL, domain TEXT NOT NULL, worker_id TEXT NOT NULL, last_poll_time INTEGER NOT NULL,
+  PRIMARY KEY(task_type, domain, worker_id));
+CREATE TABLE IF NOT EXISTS task_logs(id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL, log TEXT NOT NULL, created_time INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS ix_task_logs_task ON task_logs(task_id, id);
+");
+        using var tx = _connection.BeginTransaction();
+        using var cmd = _connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', $v)";
+        cmd.Parameters.AddWithValue("$v", SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        cmd.ExecuteNonQuery();
+        tx.Commit();
+    }
+
+    // ---- transactions -------------------------------------------------------------------------------------------
+
+    public void Begin() => _transaction = _connection.BeginTransaction();
+
+    public void Commit()
+    {
+        _transaction?.Commit();
+        _transaction?.Dispose();
+        _transaction = null;
+    }
+
+    public void Rollback()
+    {
+        try
+        {
+            _transaction?.Rollback();
+        }
+        finally
+        {
+            _transaction?.Dispose();
+            _transaction = null;
+        }
+    }
+
+    private void Execute(string sql)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>A cached prepared command (SQLite statements are re-used, parameters re-bound).</summary>
+    private SqliteCommand Cmd(string sql, params (string Name, object? Value)[] parameters)
+    {
+        if (!_commands.TryGetValue(sql, out var cmd))
+        {
+            cmd = _connection.CreateCommand();
+            cmd.CommandText = sql;
+            _commands[sql] = cmd;
+        }
+        cmd.Transaction = _transaction;
+        cmd.Parameters.Clear();
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+        return cmd;
+    }
+
+    private int NonQuery(string sql, params (string, object?)[] parameters) => Cmd(sql, parameters).ExecuteNonQuery();
+
+    private List<string> Strings(string sql, params (string, object?)[] parameters)
+    {
+        var list = new List<string>();
+        using var reader = Cmd(sql, parameters).ExecuteReader();
+        while (reader.Read())
+        {
+            list.Add(reader.GetString(0));
+        }
+        return list;
+    }
+
+    private string? String(string sql, params (string, object?)[] parameters)
+    {
+        using var reader = Cmd(sql, parameters).ExecuteReader();
+        return reader.Read() && !reader.IsDBNull(0) ? reader.GetString(0) : null;
+    }
+
+    private long? Long(string sql, params (string, object?)[] parameters)
+    {
+        using var reader = Cmd(sql, parameters).ExecuteReader();
+        return reader.Read() && !reader.IsDBNull(0) ? reader.GetInt64(0) : null;
+    }
+
+    public bool Ping() => Long("SELECT 1") == 1;
+
+    // ---- task definitions ---------------------------------------------------------------------------------------
+
+    public TaskDef? GetTaskDef(string name) =>
+        String("SELECT json FROM task_defs WHERE name = $n", ("$n", name)) is { } json ? ConductorJson.Deserialize<TaskDef>(json) : null;
+
+    public List<TaskDef> GetTaskDefs() =>
+        Strings("SELECT json FROM task_defs ORDER BY name").Select(j => ConductorJson.Deserialize<TaskDef>(j)!).ToList();
+
+    public void PutTaskDef(TaskDef def) =>
+        NonQuery("INSERT OR REPLACE INTO task_defs(name, json) VALUES ($n, $j)", ("$n", def.Name), ("$j", ConductorJson.Serialize(def)));
+
+    public bool DeleteTaskDef(string name) => NonQuery("DELETE FROM task_defs WHERE name = $n", ("$n", name)) > 0;
+
+    // ---- workflow definitions -----------------------------------------------------------------------------------
+
+    public WorkflowDef? GetWorkflowDef(string name, int? version)
+    {
+        var json = version is null
+            ? String("SELECT json FROM workflow_defs WHERE name = $n ORDER BY version DESC LIMIT 1", ("$n", name))
+            : String("SELECT json FROM workflow_defs WHERE name = $n AND version = $v", ("$n", name), ("$v", version.Value));
+        return json is null ? null : ConductorJson.Deserialize<WorkflowDef>(json);
+    }
+
+    public List<WorkflowDef> GetWorkflowDefs() =>
+        Strings("SELECT json FROM workflow_defs ORDER BY name, version").Select(j => ConductorJson.Deserialize<WorkflowDef>(j)!).ToList();
+
+    public void PutWorkflowDef(WorkflowDef def) =>
+        NonQuery("INSERT OR REPLACE INTO workflow_defs(name, version, json) VALUES ($n, $v, $j)",
+            ("$n", def.Name), ("$v", def.Version), ("$j", ConductorJson.Serialize(def)));
+
+    public bool DeleteWorkflowDef(string name, int version) =>
+        NonQuery("DELETE FROM workflow_defs WHERE name = $n AND version = $v", ("$n", name), ("$v", version)) > 0;
+
+    // ---- workflows ----------------------------------------------------------------------------------------------
+
+    /// <summary>The workflow without its tasks, and its stored JSON (to detect changes on save).</summary>
+    public (Workflow Workflow, string Json, long? WakeAt)? GetWorkflow(string id)
+    {
+        using var reader = Cmd("SELECT json, wake_at FROM workflows WHERE id = $id", ("$id", id)).ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+        var json = reader.GetString(0);
+        long? wake = reader.IsDBNull(1) ? null : reader.GetInt64(1);
+        return (ConductorJson.Deserialize<Workflow>(json)!, json, wake);
+    }
+
+    public void SetWake(string workflowId, long? wakeAt) =>
+        NonQuery("UPDATE workflows SET wake_at = $w WHERE id = $id", ("$id", workflowId), ("$w", wakeAt));
+
+    public void PutWorkflow(Workflow workflow, string json, long? wakeAt) =>
+        NonQuery(@"INSERT OR REPLACE INTO workflows(id, name, version, status, correlation_id, parent_id, create_time, update_time, end_time, wake_at, json)
+VALUES ($id, $n, $v, $s, $c, $p, $ct, $ut, $et, $w, $j)",
+            ("$id", workflow.WorkflowId), ("$n", workflow.WorkflowName ?? ""), ("$v", workflow.WorkflowVersion),
+            ("$s", workflow.Status.ToString()), ("$c", workflow.CorrelationId), ("$p", workflow.ParentWorkflowId),
+            ("$ct", workflow.CreateTime ?? 0), ("$ut", workflow.UpdateTime ?? 0), ("$et", workflow.EndTime),
+            ("$w", wakeAt), ("$j", json));
+
+    /// <summary>Brings a workflow's next timer check forward to <paramref name="at"/> if it is earlier.</summary>
+    public void WakeNoLaterThan(string workflowId, long at) =>
+        NonQuery("UPDATE workflows SET wake_at = CASE WHEN wake_at IS NULL OR wake_at > $at THEN $at ELSE wake_at END WHERE id = $id",
+            ("$id", workflowId), ("$at", at));
+
+    public List<string> DueWorkflows(long now, int limit) =>
+        Strings("SELECT id FROM workflows WHERE wake_at IS NOT NULL AND wake_at <= $now ORDER BY wake_at LIMIT $l", ("$now", now), ("$l", limit));
+
+    public long? NextWake() => Long("SELECT MIN(wake_at) FROM workflows WHERE wake_at IS NOT NULL");
+
+    public void DeleteWorkflow(string id)
+    {
+        NonQuery("DELETE FROM task_logs WHERE task_id IN (SELECT id FROM tasks WHERE workflow_id = $id)", ("$id", id));
+        NonQuery("DELETE FROM queue WHERE task_id IN (SELECT id FROM tasks WHERE workflow_id = $id)", ("$id", id));
+        NonQuery("DELETE FROM tasks WHERE workflow_id = $id", ("$id", id));
+        NonQuery("DELETE FROM workflows WHERE id = $id", ("$id", id));
+    }
+
+    /// <summary>Workflow JSON rows matching a WHERE clause built by the search translator (parameters named $p0..).</summary>
+    public (long Total, List<string> Json) SearchWorkflows(string where, IReadOnlyList<object?> args, string orderBy, int start, int size)
+    {
+        var parameters = args.Select((a, i) => ("$p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), a)).ToArray();
+        var total = Long("SELECT COUNT(*) FROM workflows WHERE " + where, parameters) ?? 0;
+        var page = Strings("SELECT json FROM workflows WHERE " + where + " ORDER BY " + orderBy + " LIMIT " + size + " OFFSET " + start, parameters);
+        return (total, page);
+    }
+
+    public (long Total, List<string> Json) SearchTasks(string where, IReadOnlyList<object?> args, string orderBy, int start, int size)
+    {
+        var parameters = args.Select((a, i) => ("$p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), a)).ToArray();
+        var total = Long("SELECT COUNT(*) FROM tasks WHERE " + where, parameters) ?? 0;
+        var page = Strings("SELECT json FROM tasks WHERE " + where + " ORDER BY " + orderBy + " LIMIT " + size + " OFFSET " + start, parameters);
+        return (total, page);
+    }
+
+    public List<string> RunningWorkflowIds(string name, int version, long? startTime, long? endTime) =>
+        Strings(@"SELECT id FROM workflows WHERE name = $n AND version = $v AND status IN ('RUNNING','PAUSED')
+AND ($st IS NULL OR create_time >= $st) AND ($et IS NULL OR create_time <= $et) ORDER BY create_time",
+            ("$n", name), ("$v", version), ("$st", startTime), ("$et", endTime));
+
+    public List<string> CorrelatedWorkflowIds(string name, string correlationId, bool includeClosed) =>
+        Strings(@"SELECT id FROM workflows WHERE name = $n AND correlation_id = $c
+AND ($all = 1 OR status IN ('RUNNING','PAUSED')) ORDER BY create_time",
+            ("$n", name), ("$c", correlationId), ("$all", includeClosed ? 1 : 0));
+
+    // ---- tasks --------------------------------------------------------------------------------------------------
+
+    public List<(ConductorTask Task, string Json)> GetTasks(string workflowId)
+    {
+        var list = new List<(ConductorTask, string)>();
+        foreach (var json in Strings("SELECT json FROM tasks WHERE workflow_id = $w ORDER BY seq", ("$w", workflowId)))
+        {
+            list.Add((ConductorJson.Deserialize<ConductorTask>(json)!, json));
+        }
+        return list;
+    }
+
+    public ConductorTask? GetTask(string taskId) =>
+        String("SELECT json FROM tasks WHERE id = $id", ("$id", taskId)) is { } json ? ConductorJson.Deserialize<ConductorTask>(json) : null;
+
+    public string? GetTaskWorkflowId(string taskId) => String("SELECT workflow_id FROM tasks WHERE id = $id", ("$id", taskId));
+
+    public void PutTask(ConductorTask task, string json) =>
+        NonQuery(@"INSERT OR REPLACE INTO tasks(id, workflow_id, seq, ref_name, task_type, def_name, status, update_time, json)
+VALUES ($id, $w, $s, $r, $t, $d, $st, $u, $j)",
+            ("$id", task.TaskId), ("$w", task.WorkflowInstanceId), ("$s", task.Seq), ("$r", task.ReferenceTaskName ?? ""),
+            ("$t", task.TaskType ?? ""), ("$d", task.TaskDefName ?? ""), ("$st", task.Status?.ToString() ?? ""),
+            ("$u", task.UpdateTime), ("$j", json));
+
+    public void DeleteTask(string taskId)
+    {
+        NonQuery("DELETE FROM queue WHERE task_id = $id", ("$id", taskId));
+        NonQuery("DELETE FROM tasks WHERE id = $id", ("$id", taskId));
+    }
+
+    public int CountTasks(string defName, string status) =>
+        (int)(Long("SELECT COUNT(*) FROM tasks WHERE def_name = $d AND status = $s", ("$d", defName), ("$s", status)) ?? 0);
+
+    // ---- queues -------------------------------------------------------------------------------------------------
+
+    public void Enqueue(string taskId, string queueName, long visibleAt, int priority, long enqueued) =>
+        NonQuery("INSERT OR REPLACE INTO queue(task_id, queue_name, visible_at, priority, enqueued) VALUES ($id, $q, $v, $p, $e)",
+            ("$id", taskId), ("$q", queueName), ("$v", visibleAt), ("$p", priority), ("$e", enqueued));
+
+    public void Dequeue(string taskId) => NonQuery("DELETE FROM queue WHERE task_id = $id", ("$id", taskId));
+
+    public void Postpone(string taskId, long visibleAt) =>
+        NonQuery("UPDATE queue SET visible_at = $v WHERE task_id = $id", ("$id", taskId), ("$v", visibleAt));
+
+    public List<string> DueTaskIds(string queueName, long now, int limit) =>
+        Strings("SELECT task_id FROM queue WHERE queue_name = $q AND visible_at <= $now ORDER BY visible_at, priority DESC, enqueued LIMIT $l",
+            ("$q", queueName), ("$now", now), ("$l", limit));
+
+    public long? NextVisibleAt(string queueName) =>
+        Long("SELECT MIN(visible_at) FROM queue WHERE queue_name = $q", ("$q", queueName));
+
+    public bool IsQueued(string taskId) => Long("SELECT 1 FROM queue WHERE task_id = $id", ("$id", taskId)) == 1;
+
+    public int QueueSize(string queueName) =>
+        (int)(Long("SELECT COUNT(*) FROM queue WHERE queue_name = $q", ("$q", queueName)) ?? 0);
+
+    // ---- poll data and logs -------------------------------------------------------------------------------------
+
+    public void RecordPoll(string taskType, string? domain, string? workerId, long now) =>
+        NonQuery("INSERT OR REPLACE INTO poll_data(task_type, domain, worker_id, last_poll_time) VALUES ($t, $d, $w, $now)",
+            ("$t", taskType), ("$d", domain ?? ""), ("$w", workerId ?? ""), ("$now", now));
+
+    public long? LastPollTime(string taskType, string domain) =>
+        Long("SELECT MAX(last_poll_time) FROM poll_data WHERE task_type = $t AND domain = $d", ("$t", taskType), ("$d", domain));
+
+    public List<PollData> GetPollData(string taskType)
+    {
+        var list = new List<PollData>();
+        using var reader = Cmd("SELECT domain, worker_id, last_poll_time FROM poll_data WHERE task_type = $t ORDER BY domain, worker_id",
+            ("$t", taskType)).ExecuteReader();
+        while (reader.Read())
+        {
+            var domain = reader.GetString(0);
+            list.Add(new PollData
+            {
+                QueueName = domain.Length == 0 ? taskType : domain + ":" + taskType,
+                Domain = domain.Length == 0 ? null : domain,
+                WorkerId = reader.GetString(1).Length == 0 ? null : reader.GetString(1),
+                LastPollTime = reader.GetInt64(2),
+            });
+        }
+        return list;
+    }
+
+    public void AddLog(string taskId, string log, long createdTime) =>
+        NonQuery("INSERT INTO task_logs(task_id, log, created_time) VALUES ($t, $l, $c)", ("$t", taskId), ("$l", log), ("$c", createdTime));
+
+    public List<TaskExecLog> GetLogs(string taskId)
+    {
+        var list = new List<TaskExecLog>();
+        using var reader = Cmd("SELECT log, created_time FROM task_logs WHERE task_id = $t ORDER BY id", ("$t", taskId)).ExecuteReader();
+        while (reader.Read())
+        {
+            list.Add(new TaskExecLog(reader.GetString(0), taskId, reader.GetInt64(1)));
+        }
+        return list;
+    }
+
+    public void Dispose()
+    {
+        _transaction?.Dispose();
+        foreach (var cmd in _commands.Values)
+        {
+            cmd.Dispose();
+        }
+        _commands.Clear();
+        _connection.Dispose();
+    }
+}

@@ -1,0 +1,207 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using ConductorTools.Workers.Scripting;
+
+namespace ConductorTools.PowerShell.WorkerLoop;
+
+/// <summary>
+/// Sequential mode: runs the script on the cmdlet's pipeline thread, in the caller's runspace (the caller's functions,
+/// modules and variables are visible), as a nested pipeline. Background threads only queue the call.
+/// </summary>
+internal sealed class SequentialScriptInvoker : IScriptInvoker
+{
+    private readonly ScriptHandler _handler;
+    private readonly PipelinePump _pump;
+    private readonly Func<ScriptStreams> _newStreams;
+
+    public SequentialScriptInvoker(ScriptHandler handler, PipelinePump pump, Func<ScriptStreams> newStreams)
+    {
+        _handler = handler;
+        _pump = pump;
+        _newStreams = newStreams;
+    }
+
+    public Task<ScriptInvocation> InvokeAsync(ScriptCall call, CancellationToken cancellationToken) =>
+        _pump.InvokeAsync(() => Run(call, cancellationToken));
+
+    private ScriptInvocation Run(ScriptCall call, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var streams = _newStreams();
+        using var ps = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
+        streams.Attach(ps.Streams);
+        _handler.AddTo(ps, call);
+        using var stop = cancellationToken.Register(() => StopQuietly(ps));
+        try
+        {
+            var output = ps.Invoke();
+            return new ScriptInvocation(ScriptHandler.ToOutputs(output), streams.Logs);
+        }
+        catch (PipelineStoppedException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (PipelineStoppedException)
+        {
+            // The whole pipeline is stopping (Ctrl+C stops nested pipelines too): hand the task back.
+            throw new OperationCanceledException("The pipeline was stopped while the script ran.");
+        }
+        catch (RuntimeException e)
+        {
+            return new ScriptInvocation(Array.Empty<object?>(), streams.Logs, ScriptHandler.ToFailure(e));
+        }
+    }
+
+    internal static void StopQuietly(System.Management.Automation.PowerShell ps)
+    {
+        try
+        {
+            ps.BeginStop(null, null);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+}
+
+/// <summary>
+/// Parallel mode (-ThrottleLimit): at most N runspaces, created on demand, opened off the pipeline thread, initialised
+/// once (location, -InitializationScript) and reused for every later task; the script is re-parsed from its text in
+/// them. A runspace whose script was stopped is disposed rather than reused; all are disposed at the end.
+/// </summary>
+internal sealed class PooledScriptInvoker : IScriptInvoker, IDisposable
+{
+    private readonly ScriptHandler _handler;
+    private readonly InitialSessionState _sessionState;
+    private readonly string? _initializationScript;
+    private readonly string? _location;
+    private readonly Func<ScriptStreams> _newStreams;
+    private readonly SemaphoreSlim _slots;
+    private readonly ConcurrentQueue<Runspace> _idle = new();
+    private readonly List<Runspace> _all = new();
+    private bool _disposed;
+
+    public PooledScriptInvoker(ScriptHandler handler, int throttleLimit, InitialSessionState sessionState, string? initializationScript,
+        string? location, Func<ScriptStreams> newStreams)
+    {
+        _handler = handler;
+        _sessionState = sessionState;
+        _initializationScript = initializationScript;
+        _location = location;
+        _newStreams = newStreams;
+        _slots = new SemaphoreSlim(throttleLimit, throttleLimit);
+    }
+
+    /// <summary>Runspaces created so far (a test hook for the reuse check: it stays at most ThrottleLimit).</summary>
+    public int CreatedCount
+    {
+        get
+        {
+            lock (_all) return _all.Count;
+        }
+    }
+
+    /// <summary>Opens one runspace now, so a failing -InitializationScript stops the cmdlet before any task is taken.</summary>
+    public void WarmUp() => _idle.Enqueue(CreateRunspace());
+
+    public async Task<ScriptInvocation> InvokeAsync(ScriptCall call, CancellationToken cancellationToken)
+    {
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Runspace? runspace = null;
+        var reuse = false;
+        try
+        {
+            runspace = _idle.TryDequeue(out var idle) ? idle : await Task.Run(CreateRunspace, cancellationToken).ConfigureAwait(false);
+            var streams = _newStreams();
+            using var ps = System.Management.Automation.PowerShell.Create();
+            ps.Runspace = runspace;
+            streams.Attach(ps.Streams);
+            _handler.AddTo(ps, call);
+            var output = new PSDataCollection<PSObject>();
+            try
+            {
+                using (cancellationToken.Register(() => SequentialScriptInvoker.StopQuietly(ps)))
+                {
+                    var async = ps.BeginInvoke<PSObject, PSObject>(null, output);
+                    await Task.Factory.FromAsync(async, ps.EndInvoke).ConfigureAwait(false);
+                }
+            }
+            catch (PipelineStoppedException)
+            {
+                throw new OperationCanceledException("The script was stopped before it finished.", cancellationToken);
+            }
+            catch (RuntimeException e)
+            {
+                reuse = runspace.RunspaceAvailability == RunspaceAvailability.Available;
+                return new ScriptInvocation(Array.Empty<object?>(), streams.Logs, ScriptHandler.ToFailure(e));
+            }
+            if (ps.InvocationStateInfo.State == PSInvocationState.Stopped)
+                throw new OperationCanceledException("The script was stopped before it finished.", cancellationToken);
+            reuse = runspace.RunspaceAvailability == RunspaceAvailability.Available;
+            return new ScriptInvocation(ScriptHandler.ToOutputs(output), streams.Logs);
+        }
+        finally
+        {
+            if (runspace is not null)
+            {
+                if (reuse && !Volatile.Read(ref _disposed)) _idle.Enqueue(runspace);
+                else Discard(runspace);
+            }
+            _slots.Release();
+        }
+    }
+
+    private Runspace CreateRunspace()
+    {
+        var runspace = RunspaceFactory.CreateRunspace(_sessionState);
+        lock (_all)
+        {
+            if (_disposed) throw new ObjectDisposedException(nameof(PooledScriptInvoker));
+            _all.Add(runspace);
+        }
+        runspace.Open();
+        using var ps = System.Management.Automation.PowerShell.Create();
+        ps.Runspace = runspace;
+        if (_location is not null)
+        {
+            ps.AddCommand("Set-Location").AddParameter("LiteralPath", _location).Invoke();
+            ps.Commands.Clear();
+        }
+        if (_initializationScript is not null)
+        {
+            // Dot-sourced so its functions and variables stay defined for every task run in this runspace.
+            ps.AddScript(". {" + Environment.NewLine + _initializationScript + Environment.NewLine + "}");
+            ps.Invoke();
+            if (ps.HadErrors && ps.Streams.Error.Count > 0)
+            {
+                var first = ps.Streams.Error[0];
+                throw new InvalidOperationException("-InitializationScript failed: " + first, first.Exception);
+            }
+        }
+        return runspace;
+    }
+
+    private void Discard(Runspace runspace)
+    {
+        lock (_all) _all.Remove(runspace);
+        runspace.Dispose();
+    }
+
+    public void Dispose()
+    {
+        List<Runspace> all;
+        lock (_all)
+        {
+            _disposed = true;
+            all = new List<Runspace>(_all);
+            _all.Clear();
+        }
+        foreach (var runspace in all) runspace.Dispose();
+        while (_idle.TryDequeue(out _)) { }
+        // _slots is not disposed: a handler still unwinding may release it; it holds no OS handle.
+    }
+}

@@ -1,0 +1,354 @@
+#Requires -Modules Pester
+# Contract tests of Invoke-WorkerLoop (issue 7): every clause of the script-block contract, sequential and parallel,
+# against the embedded engine and the local server. Run by build.ps1 in a fresh pwsh / powershell.exe.
+# Every loop here is bounded by -Once, -MaxTasks or -Duration, so a broken contract fails instead of hanging.
+
+BeforeDiscovery {
+    $script:Backends = @(
+        @{ Backend = 'Embedded' }
+        @{ Backend = 'LocalServer' }
+    )
+    $script:Modes = @(
+        @{ Mode = 'Sequential'; Throttle = @{} }
+        @{ Mode = 'Parallel'; Throttle = @{ ThrottleLimit = 3 } }
+    )
+}
+
+BeforeAll {
+    $repoRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
+    $modulePath = Join-Path $repoRoot 'out/ConductorTools/ConductorTools.psd1'
+    if (-not (Get-Module ConductorTools)) { Import-Module $modulePath -ErrorAction Stop }
+
+    # The local server on a free loopback port (in-memory engine), started once for the file.
+    function Start-TestServer {
+        $project = Join-Path $repoRoot 'src/ConductorTools.Server'
+        $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+        foreach ($a in 'run', '--no-build', '--project', $project, '--', '--urls', 'http://127.0.0.1:0', '--db', ':memory:') { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardOutput = $true
+        $psi.UseShellExecute = $false
+        $process = [System.Diagnostics.Process]::Start($psi)
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while ([DateTime]::UtcNow -lt $deadline) {
+            $line = $process.StandardOutput.ReadLine()
+            if ($null -eq $line) { break }
+            if ($line -match 'Now listening on:\s*(http://127\.0\.0\.1:\d+)') {
+                return [pscustomobject]@{ Process = $process; Url = $Matches[1] }
+            }
+        }
+        $process.Kill()
+        throw 'The local server did not report its listening address within 60 s.'
+    }
+    $script:Server = Start-TestServer
+
+    function Connect-TestBackend([string] $Backend) {
+        if ($Backend -eq 'Embedded') { Connect-Conductor -Embedded -DatabasePath ':memory:' }
+        else { Connect-Conductor -ServerUrl "$($script:Server.Url)/api" }
+    }
+
+    # A one-task workflow per test so tests never see each other's tasks.
+    function New-TestTaskType {
+        $name = 'wl_' + [guid]::NewGuid().ToString('N').Substring(0, 12)
+        Register-TaskDef -Name $name -RetryCount 0 -ResponseTimeoutSeconds 30 | Out-Null
+        Register-WorkflowDef -InputObject @{
+            name = "$name-wf"; version = 1; schemaVersion = 2
+            tasks = @(@{ name = $name; taskReferenceName = 't'; type = 'SIMPLE'; inputParameters = @{
+                        name = '${workflow.input.name}'; count = '${workflow.input.count}'; Mode = '${workflow.input.Mode}' } })
+        } -Overwrite | Out-Null
+        $name
+    }
+
+    function Start-TestWorkflow([string] $TaskType, [hashtable] $Input = @{}) {
+        Start-Workflow -Name "$TaskType-wf" -Version 1 -Input $Input
+    }
+
+    function Get-TestTask([string] $WorkflowId) {
+        (Get-Workflow -WorkflowId $WorkflowId -IncludeTasks).tasks[0]
+    }
+
+    function Get-RunspaceCount { @(Get-Runspace).Count }
+}
+
+AfterAll {
+    if ($script:Server) { $script:Server.Process.Kill(); $script:Server.Process.WaitForExit(10000) | Out-Null }
+}
+
+Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backends {
+    BeforeAll { Connect-TestBackend $Backend }
+    AfterAll { Disconnect-Conductor }
+
+    Context '<Mode> mode' -ForEach $Modes {
+        It 'binds input to parameters by name, case-insensitively, and $Task to the whole task' {
+            $type = New-TestTaskType
+            $id = Start-TestWorkflow $type @{ name = 'Ada'; count = 2 }
+            Invoke-WorkerLoop -TaskType $type -ScriptBlock {
+                param($NAME, [int] $Count)
+                @{ greeting = "hi $NAME x$Count"; taskId = $Task.taskId; retry = $Task.retryCount; wf = $Task.workflowInstanceId }
+            } -Once @Throttle | Out-Null
+            $task = Get-TestTask $id
+            $task.status | Should -Be 'COMPLETED'
+            $task.outputData.greeting | Should -Be 'hi Ada x2'
+            $task.outputData.taskId | Should -Be $task.taskId
+            $task.outputData.retry | Should -Be 0
+            $task.outputData.wf | Should -Be $id
+        }
+
+        It 'gives $Task to a script block without a param block' {
+            $type = New-TestTaskType
+            $id = Start-TestWorkflow $type @{ name = 'x' }
+            Invoke-WorkerLoop -TaskType $type -ScriptBlock { $Task.inputData.name } -Once @Throttle | Out-Null
+            (Get-TestTask $id).outputData.result | Should -Be 'x'
+        }
+
+        It 'maps a scalar to outputData.result and several outputs to an array' {
+            $type = New-TestTaskType
+            $one = Start-TestWorkflow $type @{ name = 'one' }
+            $two = Start-TestWorkflow $type @{ name = 'two' }
+            Invoke-WorkerLoop -TaskType $type -ScriptBlock {
+                param($name)
+                if ($name -eq 'one') { 42 } else { 1; 'b'; @{ c = 3 } }
+            } -Once @Throttle | Out-Null
+            (Get-TestTask $one).outputData.result | Should -Be 42
+            $many = (Get-TestTask $two).outputData.result
+            $many.Count | Should -Be 3
+            $many[1] | Should -Be 'b'
+            $many[2].c | Should -Be 3
+        }
+
+        It 'maps a PSCustomObject to outputData' {
+            $type = New-TestTaskType
+            $id = Start-TestWorkflow $type
+            Invoke-WorkerLoop -TaskType $type -ScriptBlock { [pscustomobject]@{ a = 1; b = @('x', 'y') } } -Once @Throttle | Out-Null
+            $out = (Get-TestTask $id).outputData
+            $out.a | Should -Be 1
+            $out.b | Should -Be @('x', 'y')
+        }
+
+        It 'uses a New-TaskResult as is (IN_PROGRESS with callback)' {
+            $type = New-TestTaskType
+            $id = Start-TestWorkflow $type
+            Invoke-WorkerLoop -TaskType $type -ScriptBlock {
+                New-TaskResult -Status IN_PROGRESS -CallbackAfterSeconds 60 -OutputData @{ step = 1 } -Log 'waiting'
+            } -Once @Throttle | Out-Null
+            $task = Get-TestTask $id
+            $task.status | Should -Be 'IN_PROGRESS'
+            $task.callbackAfterSeconds | Should -Be 60
+            $task.outputData.step | Should -Be 1
+        }
+
+        It 'fails the task on a terminating error with its message and the script stack in the log' {
+            $type = New-TestTaskType
+            $id = Start-TestWorkflow $type
+            $records = Invoke-WorkerLoop -TaskType $type -ScriptBlock { throw 'boom' } -Once -PassThru @Throttle -ErrorAction SilentlyContinue |
+                Where-Object { $_ -is [ConductorTools.Workers.Scripting.WorkerLoopTaskRecord] }
+            $task = Get-TestTask $id
+            $task.status | Should -Be 'FAILED'
+            $task.reasonForIncompletion | Should -Be 'boom'
+            $records[0].Logs | Should -Contain '[FAILED] boom'
+            ($records[0].Logs -join "`n") | Should -Match 'line 1'
+        }
+
+        It 'fails without retry on the non-retryable form: <Form>' -ForEach @(
+            @{ Form = 'ErrorRecord NonRetryable'; Script = { throw [System.Management.Automation.ErrorRecord]::new([Exception]::new('bad input'), 'NonRetryable', 'InvalidData', $null) } }
+            @{ Form = 'ErrorId NonRetryable'; Script = { Write-Error 'bad input' -ErrorId NonRetryable -ErrorAction Stop } }
+            @{ Form = 'New-TaskResult'; Script = { New-TaskResult -Status FAILED_WITH_TERMINAL_ERROR -ReasonForIncompletion 'bad input' } }
+        ) {
+            $type = New-TestTaskType
+            $id = Start-TestWorkflow $type
+            Invoke-WorkerLoop -TaskType $type -ScriptBlock $Script -Once @Throttle -ErrorAction SilentlyContinue | Out-Null
+            $task = Get-TestTask $id
+            $task.status | Should -Be 'FAILED_WITH_TERMINAL_ERROR'
+            $task.reasonForIncompletion | Should -Be 'bad input'
+        }
+
+        It 'logs non-terminating errors and still completes the task (ErrorActionPreference Continue)' {
+            $type = New-TestTaskType
+            $id = Start-TestWorkflow $type
+            $out = Invoke-WorkerLoop -TaskType $type -ScriptBlock { Write-Error 'soft'; 'done' } -Once -PassThru @Throttle 2>&1
+            $errors = @($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+            $errors.Count | Should -Be 1
+            $errors[0].ToString() | Should -Be 'soft'
+            $task = Get-TestTask $id
+            $task.status | Should -Be 'COMPLETED'
+            $record = $out | Where-Object { $_ -is [ConductorTools.Workers.Scripting.WorkerLoopTaskRecord] }
+            $record.Logs | Should -Contain '[ERROR] soft'
+        }
+
+        It 'fails the task when the script sets ErrorActionPreference Stop and writes an error' {
+            $type = New-TestTaskType
+            $id = Start-TestWorkflow $type
+            Invoke-WorkerLoop -TaskType $type -ScriptBlock { $ErrorActionPreference = 'Stop'; Write-Error 'hard'; 'unreached' } -Once @Throttle -ErrorAction SilentlyContinue | Out-Null
+            $task = Get-TestTask $id
+            $task.status | Should -Be 'FAILED'
+            $task.reasonForIncompletion | Should -Be 'hard'
+        }
+
+        It 'turns information, verbose and warning records into task logs and still shows them' {
+            $type = New-TestTaskType
+            Start-TestWorkflow $type | Out-Null
+            $out = Invoke-WorkerLoop -TaskType $type -ScriptBlock {
+                Write-Information 'info'; Write-Host 'host'; Write-Verbose 'verb' -Verbose; Write-Warning 'warn'; 'ok'
+            } -Once -PassThru @Throttle 6>&1 4>&1 3>&1
+            ($out | Where-Object { $_ -is [System.Management.Automation.InformationRecord] }).MessageData.ToString() | Should -Contain 'info'
+            ($out | Where-Object { $_ -is [System.Management.Automation.WarningRecord] }).Message | Should -Contain 'warn'
+            ($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Should -Contain 'verb'
+            $record = $out | Where-Object { $_ -is [ConductorTools.Workers.Scripting.WorkerLoopTaskRecord] }
+            $record.Logs | Should -Contain 'info'
+            $record.Logs | Should -Contain 'host'
+            $record.Logs | Should -Contain '[VERBOSE] verb'
+            $record.Logs | Should -Contain '[WARNING] warn'
+        }
+
+        It 'runs several task types from a -Workers table' {
+            $a = New-TestTaskType; $b = New-TestTaskType
+            $ia = Start-TestWorkflow $a; $ib = Start-TestWorkflow $b
+            $summary = Invoke-WorkerLoop -Workers @{ $a = { 'A' }; $b = { 'B' } } -Once @Throttle
+            $summary.Completed | Should -Be 2
+            (Get-TestTask $ia).outputData.result | Should -Be 'A'
+            (Get-TestTask $ib).outputData.result | Should -Be 'B'
+        }
+
+        It 'stops after -MaxTasks and leaves the rest queued' {
+            $type = New-TestTaskType
+            $ids = 1..5 | ForEach-Object { Start-TestWorkflow $type }
+            $summary = Invoke-WorkerLoop -TaskType $type -ScriptBlock { 'x' } -MaxTasks 2 @Throttle
+            $summary.Completed | Should -Be 2
+            $summary.StopReason | Should -Be 'MaxTasks'
+            @($ids | Where-Object { (Get-TestTask $_).status -eq 'COMPLETED' }).Count | Should -Be 2
+        }
+
+        It '-Once drains what is queued, then returns' {
+            $type = New-TestTaskType
+            1..4 | ForEach-Object { Start-TestWorkflow $type } | Out-Null
+            $summary = Invoke-WorkerLoop -TaskType $type -ScriptBlock { 'x' } -Once @Throttle
+            $summary.Completed | Should -Be 4
+            $summary.StopReason | Should -Be 'QueuesEmpty'
+        }
+
+        It '-Duration stops taking tasks after the time' {
+            $type = New-TestTaskType
+            $summary = Invoke-WorkerLoop -TaskType $type -ScriptBlock { 'x' } -Duration '00:00:01' @Throttle
+            $summary.StopReason | Should -Be 'Deadline'
+            $summary.Duration | Should -BeGreaterOrEqual ([timespan]'00:00:01')
+        }
+
+        It 'writes per-task records with -PassThru and the summary last' {
+            $type = New-TestTaskType
+            1..2 | ForEach-Object { Start-TestWorkflow $type } | Out-Null
+            $out = @(Invoke-WorkerLoop -TaskType $type -ScriptBlock { 'x' } -Once -PassThru @Throttle)
+            $out.Count | Should -Be 3
+            $out[0] | Should -BeOfType ([ConductorTools.Workers.Scripting.WorkerLoopTaskRecord])
+            $out[-1] | Should -BeOfType ([ConductorTools.Workers.Scripting.WorkerLoopSummary])
+            $out[-1].Polled | Should -Be 2
+        }
+
+        It 'registers missing task definitions with -RegisterTaskDef' {
+            $name = 'wl_reg_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+            Invoke-WorkerLoop -TaskType $name -ScriptBlock { } -Once -RegisterTaskDef @Throttle | Out-Null
+            (Get-TaskDef -Name $name).name | Should -Be $name
+        }
+    }
+
+    Context 'parallel mode specifics' {
+        It 'resolves $using: values on the calling thread' {
+            $type = New-TestTaskType
+            $id = Start-TestWorkflow $type
+            $prefix = 'from caller'
+            Invoke-WorkerLoop -TaskType $type -ScriptBlock { "$using:prefix!" } -Once -ThrottleLimit 2 | Out-Null
+            (Get-TestTask $id).outputData.result | Should -Be 'from caller!'
+        }
+
+        It 'refuses a script block as a $using: value' {
+            $sb = { 1 }
+            { Invoke-WorkerLoop -TaskType 'x' -ScriptBlock { & $using:sb } -Once -ThrottleLimit 2 } |
+                Should -Throw -ErrorId 'InvalidWorkerScript,ConductorTools.PowerShell.WorkerLoop.InvokeWorkerLoopCommand'
+        }
+
+        It 'runs -InitializationScript once per runspace' {
+            $type = New-TestTaskType
+            $ids = 1..6 | ForEach-Object { Start-TestWorkflow $type }
+            Invoke-WorkerLoop -TaskType $type -ScriptBlock { Get-Greeting } -Once -ThrottleLimit 2 -InitializationScript {
+                function Get-Greeting { 'hello from init' }
+            } | Out-Null
+            $ids | ForEach-Object { (Get-TestTask $_).outputData.result | Should -Be 'hello from init' }
+        }
+
+        It 'reuses at most ThrottleLimit runspaces and leaks none' {
+            $type = New-TestTaskType
+            1..20 | ForEach-Object { Start-TestWorkflow $type } | Out-Null
+            $before = Get-RunspaceCount
+            $records = Invoke-WorkerLoop -TaskType $type -ScriptBlock { "$([runspace]::DefaultRunspace.InstanceId)" } -Once -ThrottleLimit 3 -PassThru |
+                Where-Object { $_ -is [ConductorTools.Workers.Scripting.WorkerLoopTaskRecord] }
+            @($records).Count | Should -Be 20
+            @($records | ForEach-Object { $_.OutputData.result } | Sort-Object -Unique).Count | Should -BeLessOrEqual 3
+            Get-RunspaceCount | Should -Be $before
+        }
+
+        It 'never shares the caller''s ScriptBlock: script state is per runspace' {
+            $type = New-TestTaskType
+            1..6 | ForEach-Object { Start-TestWorkflow $type } | Out-Null
+            $records = Invoke-WorkerLoop -TaskType $type -ScriptBlock { $global:n++; $global:n } -Once -ThrottleLimit 2 -PassThru |
+                Where-Object { $_ -is [ConductorTools.Workers.Scripting.WorkerLoopTaskRecord] }
+            ($records | ForEach-Object { $_.OutputData.result } | Measure-Object -Maximum).Maximum | Should -BeLessOrEqual 6
+            $global:n | Should -BeNullOrEmpty
+        }
+    }
+
+    Context 'stop (Ctrl+C)' {
+        It 'stops polling, lets the in-flight task finish and delivers its result (<Mode>)' -ForEach $Modes {
+            $type = New-TestTaskType
+            $id = Start-TestWorkflow $type
+            $ps = [powershell]::Create()
+            $conn = Get-ConductorConnection
+            $null = $ps.AddScript({
+                    param($ModulePath, $Type, $Connection, $Throttle)
+                    Import-Module $ModulePath
+                    Invoke-WorkerLoop -TaskType $Type -ScriptBlock { Start-Sleep -Seconds 2; 'finished' } -Connection $Connection -DrainTimeout '00:00:20' @Throttle
+                }).AddArgument($modulePath).AddArgument($type).AddArgument($conn).AddArgument($Throttle)
+            $async = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while ((Get-TestTask $id).status -ne 'IN_PROGRESS' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            $ps.Stop()
+            $ps.Dispose()
+            $task = Get-TestTask $id
+            if ($Mode -eq 'Parallel') {
+                $task.status | Should -Be 'COMPLETED'
+                $task.outputData.result | Should -Be 'finished'
+            }
+            else {
+                # Sequential scripts run as a nested pipeline, which PowerShell stops with the outer one: the task is handed back.
+                $task.status | Should -BeIn @('COMPLETED', 'SCHEDULED')
+            }
+        }
+
+        It 'hands back what cannot finish within -DrainTimeout' {
+            $type = New-TestTaskType
+            $id = Start-TestWorkflow $type
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript({
+                    param($ModulePath, $Type, $Connection)
+                    Import-Module $ModulePath
+                    Invoke-WorkerLoop -TaskType $Type -ScriptBlock { Start-Sleep -Seconds 60 } -Connection $Connection -ThrottleLimit 1 -DrainTimeout '00:00:01'
+                }).AddArgument($modulePath).AddArgument($type).AddArgument((Get-ConductorConnection))
+            $async = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while ((Get-TestTask $id).status -ne 'IN_PROGRESS' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $sw.Elapsed.TotalSeconds | Should -BeLessThan 15
+            $ps.Dispose()
+            # Handed back: the server requeues it (SCHEDULED again), never left IN_PROGRESS until the response timeout.
+            (Get-TestTask $id).status | Should -Be 'SCHEDULED'
+        }
+    }
+}
+
+Describe 'Invoke-WorkerLoop parameters' {
+    It 'rejects <Case>' -ForEach @(
+        @{ Case = '-InitializationScript without -ThrottleLimit'; Splat = @{ TaskType = 'x'; ScriptBlock = { }; InitializationScript = { }; Once = $true } }
+        @{ Case = '-Until in the past'; Splat = @{ TaskType = 'x'; ScriptBlock = { }; Until = [datetime]'2000-01-01' } }
+        @{ Case = 'a sub-millisecond -PollInterval'; Splat = @{ TaskType = 'x'; ScriptBlock = { }; PollInterval = [timespan]100; Once = $true } }
+        @{ Case = 'a -Workers entry that is not a script block'; Splat = @{ Workers = @{ x = 'not a script' }; Once = $true } }
+    ) {
+        { Invoke-WorkerLoop @Splat } | Should -Throw
+    }
+}
