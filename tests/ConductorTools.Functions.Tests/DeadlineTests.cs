@@ -50,6 +50,7 @@ public class DeadlineTests
         var d = CycleDeadline.Compute(Start, Settings((ConductorHostSettings.SafetyMarginKey, "00:01:00")), timeout);
         Assert.Equal(Start + TimeSpan.FromMinutes(9), d.Deadline);
         Assert.Equal(Start + TimeSpan.FromMinutes(8.5), d.StopPollingAt(TimeSpan.FromSeconds(30)));
+        Assert.Equal(Start + TimeSpan.FromMinutes(8), d.PollUntil); // default drain timeout: 60 s
         Assert.Contains("host.json functionTimeout", d.ToString(), StringComparison.Ordinal);
     }
 
@@ -90,6 +91,16 @@ public class DeadlineTests
         var s = Settings((ConductorHostSettings.SafetyMarginKey, "00:05:00"), (ConductorHostSettings.WebsiteSkuKey, "Dynamic"));
         var e = Assert.Throws<ConductorSettingsException>(() => CycleDeadline.Compute(Start, s, null));
         Assert.Contains("CONDUCTOR_SAFETY_MARGIN 00:05:00 leaves no time", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_drain_timeout_as_long_as_the_cycle_is_an_error()
+    {
+        var s = Settings((ConductorHostSettings.DrainTimeoutKey, "00:04:30"), (ConductorHostSettings.WebsiteSkuKey, "Dynamic"));
+        var e = Assert.Throws<ConductorSettingsException>(() => CycleDeadline.Compute(Start, s, null));
+        Assert.Contains("CONDUCTOR_DRAIN_TIMEOUT 00:04:30 is as long as the whole cycle", e.Message, StringComparison.Ordinal);
+        var ok = CycleDeadline.Compute(Start, Settings((ConductorHostSettings.DrainTimeoutKey, "00:00:10")), null);
+        Assert.Equal(ok.Deadline - TimeSpan.FromSeconds(10), ok.PollUntil);
     }
 
     [Theory]

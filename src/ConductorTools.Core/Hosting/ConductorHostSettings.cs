@@ -32,6 +32,7 @@ public sealed class ConductorHostSettings
     public const string FunctionTimeoutKey = "CONDUCTOR_FUNCTION_TIMEOUT";
     public const string SafetyMarginKey = "CONDUCTOR_SAFETY_MARGIN";
     public const string MaxCycleDurationKey = "CONDUCTOR_MAX_CYCLE_DURATION";
+    public const string DrainTimeoutKey = "CONDUCTOR_DRAIN_TIMEOUT";
     public const string ConcurrencyKey = "CONDUCTOR_CONCURRENCY";
     public const string TaskConcurrencyKey = "CONDUCTOR_TASK_CONCURRENCY";
     public const string TaskGroupsKey = "CONDUCTOR_TASK_GROUPS";
@@ -42,6 +43,7 @@ public sealed class ConductorHostSettings
     public const string DefaultGroup = "default";
 
     public static readonly TimeSpan DefaultSafetyMargin = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(60);
     public const int DefaultConcurrencyPerTaskType = 4;
 
     private const string KeyVaultReferencePrefix = "@Microsoft.KeyVault(";
@@ -76,6 +78,12 @@ public sealed class ConductorHostSettings
 
     /// <summary>Caps a cycle below the function timeout (required in spirit when the timeout is unbounded).</summary>
     public TimeSpan? MaxCycleDuration { get; private set; }
+
+    /// <summary>
+    /// The longest a task is expected to run: no task is polled later than this before the deadline, and tasks still
+    /// running then are handed back. Set it to your slowest handler's usual duration.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; private set; } = DefaultDrainTimeout;
 
     /// <summary>Tasks of one type run at once in a cycle unless <see cref="TaskConcurrency"/> says otherwise.</summary>
     public int DefaultConcurrency { get; private set; } = DefaultConcurrencyPerTaskType;
@@ -147,6 +155,15 @@ public sealed class ConductorHostSettings
                 problems.Add($"{MaxCycleDurationKey} '{maxCycle}' is not a positive duration: use hh:mm:ss, e.g. 00:10:00.");
         }
 
+        var drain = Get(DrainTimeoutKey);
+        if (drain is not null)
+        {
+            if (TryParseDuration(drain, out var d) && d >= TimeSpan.Zero)
+                s.DrainTimeout = d;
+            else
+                problems.Add($"{DrainTimeoutKey} '{drain}' is not a duration: use hh:mm:ss, e.g. 00:01:00 (your slowest task's usual run time).");
+        }
+
         var concurrency = Get(ConcurrencyKey);
         if (concurrency is not null)
         {
@@ -164,6 +181,9 @@ public sealed class ConductorHostSettings
             throw new ConductorSettingsException(problems);
         return s;
     }
+
+    /// <summary>Binds from the process environment, where app settings live in a Functions app.</summary>
+    public static ConductorHostSettings FromEnvironment() => Bind(Environment.GetEnvironmentVariable);
 
     /// <summary>How many tasks of <paramref name="taskType"/> run at once in one cycle.</summary>
     public int ConcurrencyFor(string taskType) =>

@@ -7,6 +7,10 @@ namespace ConductorTools.Hosting;
 /// </summary>
 public sealed record CycleDeadline(DateTimeOffset Start, DateTimeOffset Deadline, FunctionTimeout Timeout, TimeSpan SafetyMargin)
 {
+    /// <summary>No task is polled after this: the deadline less the drain timeout, so a task polled last still has its
+    /// usual run time before the deadline.</summary>
+    public DateTimeOffset PollUntil { get; init; } = Deadline;
+
     /// <summary>Cycle length used when the function timeout is unbounded and no maximum is set (the host's 30-minute default).</summary>
     public static readonly TimeSpan UnboundedCycleDefault = FunctionTimeout.OtherPlansDefault;
 
@@ -22,11 +26,12 @@ public sealed record CycleDeadline(DateTimeOffset Start, DateTimeOffset Deadline
     public TimeSpan Remaining(DateTimeOffset now) => now >= Deadline ? TimeSpan.Zero : Deadline - now;
 
     public override string ToString() =>
-        $"deadline {Deadline:O} ({Budget.TotalSeconds:0.#} s: timeout {Timeout}, safety margin {SafetyMargin.TotalSeconds:0.#} s)";
+        $"deadline {Deadline:O} ({Budget.TotalSeconds:0.#} s: timeout {Timeout}, safety margin {SafetyMargin.TotalSeconds:0.#} s), polling until {PollUntil:O}";
 
     /// <summary>Computes the deadline of a cycle starting at <paramref name="start"/>.</summary>
     /// <exception cref="ConductorSettingsException">The margin leaves no time to work.</exception>
-    public static CycleDeadline Compute(DateTimeOffset start, FunctionTimeout timeout, TimeSpan safetyMargin, TimeSpan? maxCycleDuration = null)
+    public static CycleDeadline Compute(DateTimeOffset start, FunctionTimeout timeout, TimeSpan safetyMargin, TimeSpan? maxCycleDuration = null,
+        TimeSpan drainTimeout = default)
     {
         if (timeout is null) throw new ArgumentNullException(nameof(timeout));
         var length = timeout.Value ?? maxCycleDuration ?? UnboundedCycleDefault;
@@ -37,7 +42,13 @@ public sealed record CycleDeadline(DateTimeOffset Start, DateTimeOffset Deadline
             {
                 $"{ConductorHostSettings.SafetyMarginKey} {safetyMargin} leaves no time to work in a cycle of {length} (timeout {timeout}): make the margin smaller than the timeout.",
             });
-        return new CycleDeadline(start, start + budget, timeout, safetyMargin);
+        if (drainTimeout >= budget)
+            throw new ConductorSettingsException(new[]
+            {
+                $"{ConductorHostSettings.DrainTimeoutKey} {drainTimeout} is as long as the whole cycle ({budget} after the safety margin): no task would ever be polled. Lower it, or raise functionTimeout.",
+            });
+        var deadline = start + budget;
+        return new CycleDeadline(start, deadline, timeout, safetyMargin) { PollUntil = deadline - drainTimeout };
     }
 
     /// <summary>The deadline for a host configured by <paramref name="settings"/>, given the function timeout the host
@@ -46,16 +57,13 @@ public sealed record CycleDeadline(DateTimeOffset Start, DateTimeOffset Deadline
     {
         if (settings is null) throw new ArgumentNullException(nameof(settings));
         var timeout = FunctionTimeout.Resolve(settings.FunctionTimeoutOverride ?? hostJsonTimeout, settings.HostingPlan);
-        return Compute(start, timeout, settings.SafetyMargin, settings.MaxCycleDuration);
+        return Compute(start, timeout, settings.SafetyMargin, settings.MaxCycleDuration, settings.DrainTimeout);
     }
 
     /// <summary>
-    /// The deadline of a Functions invocation starting now, from the process environment (app settings) and the app's
-    /// host.json: what the PowerShell function app's run.ps1 calls, so both app variants follow the same rule.
+    /// The deadline of a Functions invocation starting at <paramref name="start"/>, reading functionTimeout from the
+    /// app's host.json: what the PowerShell function app's run.ps1 calls, so both app variants follow the same rule.
     /// </summary>
-    public static CycleDeadline ForFunctionApp(string appRoot, DateTimeOffset start)
-    {
-        var settings = ConductorHostSettings.Bind(Environment.GetEnvironmentVariable);
-        return Compute(start, settings, FunctionTimeout.FromHostJsonFile(Path.Combine(appRoot, "host.json")));
-    }
+    public static CycleDeadline ForFunctionApp(ConductorHostSettings settings, string appRoot, DateTimeOffset start) =>
+        Compute(start, settings, FunctionTimeout.FromHostJsonFile(Path.Combine(appRoot, "host.json")));
 }
