@@ -187,7 +187,7 @@ Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backend
             Start-TestWorkflow $type | Out-Null
             $out = Invoke-WorkerLoop -TaskType $type -ScriptBlock {
                 Write-Information 'info'; Write-Host 'host'; Write-Verbose 'verb' -Verbose; Write-Warning 'warn'; 'ok'
-            } -Once -PassThru @Throttle 6>&1 4>&1 3>&1
+            } -Once -PassThru -Verbose @Throttle 6>&1 4>&1 3>&1
             ($out | Where-Object { $_ -is [System.Management.Automation.InformationRecord] }).MessageData.ToString() | Should -Contain 'info'
             ($out | Where-Object { $_ -is [System.Management.Automation.WarningRecord] }).Message | Should -Contain 'warn'
             ($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Should -Contain 'verb'

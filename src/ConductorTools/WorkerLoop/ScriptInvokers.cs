@@ -14,12 +14,15 @@ internal sealed class SequentialScriptInvoker : IScriptInvoker
     private readonly ScriptHandler _handler;
     private readonly PipelinePump _pump;
     private readonly Func<ScriptStreams> _newStreams;
+    private readonly CancellationToken _pipelineStopping;
 
-    public SequentialScriptInvoker(ScriptHandler handler, PipelinePump pump, Func<ScriptStreams> newStreams)
+    /// <param name="pipelineStopping">Cancelled when PowerShell stops the cmdlet (Ctrl+C): no nested pipeline can run any more.</param>
+    public SequentialScriptInvoker(ScriptHandler handler, PipelinePump pump, Func<ScriptStreams> newStreams, CancellationToken pipelineStopping)
     {
         _handler = handler;
         _pump = pump;
         _newStreams = newStreams;
+        _pipelineStopping = pipelineStopping;
     }
 
     public Task<ScriptInvocation> InvokeAsync(ScriptCall call, CancellationToken cancellationToken) =>
@@ -28,6 +31,8 @@ internal sealed class SequentialScriptInvoker : IScriptInvoker
     private ScriptInvocation Run(ScriptCall call, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (_pipelineStopping.IsCancellationRequested)
+            throw new OperationCanceledException("The pipeline is stopping; the task is handed back.");
         var streams = _newStreams();
         using var ps = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
         streams.Attach(ps.Streams);
@@ -47,9 +52,13 @@ internal sealed class SequentialScriptInvoker : IScriptInvoker
             // The whole pipeline is stopping (Ctrl+C stops nested pipelines too): hand the task back.
             throw new OperationCanceledException("The pipeline was stopped while the script ran.");
         }
-        catch (RuntimeException e)
+        catch (RuntimeException e) when (!_pipelineStopping.IsCancellationRequested)
         {
             return new ScriptInvocation(Array.Empty<object?>(), streams.Logs, ScriptHandler.ToFailure(e));
+        }
+        catch (Exception e) when (_pipelineStopping.IsCancellationRequested && e is not OperationCanceledException)
+        {
+            throw new OperationCanceledException("The pipeline stopped while the script ran; the task is handed back.", e);
         }
     }
 
@@ -84,6 +93,7 @@ internal sealed class PooledScriptInvoker : IScriptInvoker, IDisposable
     private readonly ConcurrentQueue<Runspace> _idle = new();
     private readonly List<Runspace> _all = new();
     private bool _disposed;
+    private int _createdTotal;
 
     public PooledScriptInvoker(ScriptHandler handler, int throttleLimit, InitialSessionState sessionState, string? initializationScript,
         string? location, Func<ScriptStreams> newStreams)
@@ -96,12 +106,12 @@ internal sealed class PooledScriptInvoker : IScriptInvoker, IDisposable
         _slots = new SemaphoreSlim(throttleLimit, throttleLimit);
     }
 
-    /// <summary>Runspaces created so far (a test hook for the reuse check: it stays at most ThrottleLimit).</summary>
+    /// <summary>Runspaces created so far, including discarded ones (at most ThrottleLimit unless scripts were stopped).</summary>
     public int CreatedCount
     {
         get
         {
-            lock (_all) return _all.Count;
+            lock (_all) return _createdTotal;
         }
     }
 
@@ -136,12 +146,12 @@ internal sealed class PooledScriptInvoker : IScriptInvoker, IDisposable
             }
             catch (RuntimeException e)
             {
-                reuse = runspace.RunspaceAvailability == RunspaceAvailability.Available;
+                reuse = Reusable(runspace);
                 return new ScriptInvocation(Array.Empty<object?>(), streams.Logs, ScriptHandler.ToFailure(e));
             }
             if (ps.InvocationStateInfo.State == PSInvocationState.Stopped)
                 throw new OperationCanceledException("The script was stopped before it finished.", cancellationToken);
-            reuse = runspace.RunspaceAvailability == RunspaceAvailability.Available;
+            reuse = Reusable(runspace);
             return new ScriptInvocation(ScriptHandler.ToOutputs(output), streams.Logs);
         }
         finally
@@ -155,13 +165,19 @@ internal sealed class PooledScriptInvoker : IScriptInvoker, IDisposable
         }
     }
 
+    // The checks ForEach-Object -Parallel makes before it reuses a runspace.
+    private static bool Reusable(Runspace runspace) =>
+        runspace.RunspaceStateInfo.State == RunspaceState.Opened && runspace.RunspaceAvailability == RunspaceAvailability.Available;
+
     private Runspace CreateRunspace()
     {
+        // No host: a background runspace must not write to the console itself; its records are forwarded by the cmdlet.
         var runspace = RunspaceFactory.CreateRunspace(_sessionState);
         lock (_all)
         {
             if (_disposed) throw new ObjectDisposedException(nameof(PooledScriptInvoker));
             _all.Add(runspace);
+            runspace.Name = $"WorkerLoop:{_handler.TaskType}:{++_createdTotal}";
         }
         runspace.Open();
         using var ps = System.Management.Automation.PowerShell.Create();

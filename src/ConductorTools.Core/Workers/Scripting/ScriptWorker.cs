@@ -18,7 +18,8 @@ public sealed class ScriptCall
 /// <summary>
 /// Runs a script block for a task somewhere (the pipeline thread, or a pooled runspace) and returns what it produced.
 /// Implemented by the PowerShell module; a script failure is returned in <see cref="ScriptInvocation.Failure"/>, not thrown.
-/// Cancellation means "stop the script now" (the drain grace period is over): throw <see cref="OperationCanceledException"/>.
+/// Cancellation means "stop the script now" (the drain grace period is over): throw <see cref="OperationCanceledException"/>,
+/// as also when the host stopped the script on its own (Ctrl+C stops a sequential script at once); the task is handed back.
 /// </summary>
 public interface IScriptInvoker
 {
@@ -80,9 +81,10 @@ public sealed class ScriptWorker
             var invocation = await _invoker.InvokeAsync(new ScriptCall(task, arguments), cancellationToken).ConfigureAwait(false);
             result = _mapper.Map(task, invocation, WorkerId);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
-            // Stopped before the script finished: the runtime hands the task back to Conductor.
+            // Stopped before the script finished (the drain grace period ran out, or PowerShell stopped the pipeline
+            // the script ran in): the runtime hands the task back to Conductor.
             _tally.Abandoned();
             throw;
         }
