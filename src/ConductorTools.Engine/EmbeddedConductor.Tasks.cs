@@ -80,6 +80,8 @@ public sealed partial class EmbeddedConductor
             {
                 return null;
             }
+            // The poll reads queued tasks from the store: write what the update scheduled first.
+            tx.Flush(Decider.WakeAt);
             var outcome = _decider.Poll(tx, updated.TaskType!, updated.Domain, result.WorkerId ?? updated.WorkerId, 1);
             return outcome.Tasks.FirstOrDefault();
         }, cancellationToken).ConfigureAwait(false);

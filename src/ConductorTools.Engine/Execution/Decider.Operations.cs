@@ -57,6 +57,7 @@ internal sealed partial class Decider
                 continue;
             }
             var retry = Clone(task);
+            retry.WorkflowTask = task.WorkflowTask; // keep the definition's own node (stored by reference)
             retry.TaskId = Guid.NewGuid().ToString();
             retry.RetryCount = task.RetryCount + 1;
             retry.RetriedTaskId = task.TaskId;

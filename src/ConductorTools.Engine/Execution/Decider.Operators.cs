@@ -36,13 +36,16 @@ internal sealed partial class Decider
         input["forkedTasks"] = branches.Select(b => (object?)b.TaskReferenceName).ToList();
         input["forkedTaskDefs"] = branches.Select(b => ToPlain(b)).ToList();
         Finish(tx, fork, ConductorTaskStatus.COMPLETED);
-        foreach (var branch in branches)
-        {
-            Schedule(tx, state, branch, iteration);
-        }
         var dynamicJoin = Clone(join);
         dynamicJoin.JoinOn = branches.Select(b => b.TaskReferenceName).ToList();
-        Schedule(tx, state, dynamicJoin, iteration);
+        MapThenStart(tx, state, () =>
+        {
+            foreach (var branch in branches)
+            {
+                Schedule(tx, state, branch, iteration);
+            }
+            Schedule(tx, state, dynamicJoin, iteration);
+        });
     }
 
     private static List<WorkflowTask> DynamicBranches(Tx tx, WorkflowState state, WorkflowTask wt, Dictionary<string, object?> input)

@@ -50,7 +50,44 @@ internal sealed partial class Decider
             task.InputData["joinOn"] = (wt.JoinOn ?? new List<string>()).Select(r => (object?)(iteration > 0 ? r + "__" + iteration.ToString(CultureInfo.InvariantCulture) : r)).ToList();
         }
         Add(state, task);
-        StartTask(tx, state, task, tx.Now + wt.StartDelay * 1000L);
+        StartOrDefer(tx, state, task, tx.Now + wt.StartDelay * 1000L);
+    }
+
+    /// <summary>While a fork maps its branches, starts wait until every branch task exists (as Conductor's mappers
+    /// create all tasks before any runs), so e.g. a TERMINATE in one branch cancels the others.</summary>
+    private List<(ConductorTask Task, long VisibleAt)>? _deferredStarts;
+
+    private void StartOrDefer(Tx tx, WorkflowState state, ConductorTask task, long visibleAt)
+    {
+        if (_deferredStarts is not null)
+        {
+            _deferredStarts.Add((task, visibleAt));
+            return;
+        }
+        StartTask(tx, state, task, visibleAt);
+    }
+
+    private void MapThenStart(Tx tx, WorkflowState state, Action map)
+    {
+        var outer = _deferredStarts;
+        _deferredStarts = new List<(ConductorTask, long)>();
+        List<(ConductorTask Task, long VisibleAt)> pending;
+        try
+        {
+            map();
+        }
+        finally
+        {
+            pending = _deferredStarts;
+            _deferredStarts = outer;
+        }
+        foreach (var (task, visibleAt) in pending)
+        {
+            if (!state.Workflow.Status.IsTerminal() && !(task.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal())
+            {
+                StartOrDefer(tx, state, task, visibleAt);
+            }
+        }
     }
 
     private static string TaskTypeOf(WorkflowTask wt) => wt.Type switch
@@ -311,14 +348,17 @@ internal sealed partial class Decider
             EndWorkflow(tx, state, WorkflowStatus.FAILED, $"FORK_JOIN {wt.TaskReferenceName} must be followed by a JOIN task.", fork);
             return;
         }
-        foreach (var branch in wt.ForkTasks ?? new List<List<WorkflowTask>>())
+        MapThenStart(tx, state, () =>
         {
-            if (branch.Count > 0)
+            foreach (var branch in wt.ForkTasks ?? new List<List<WorkflowTask>>())
             {
-                Schedule(tx, state, branch[0], iteration);
+                if (branch.Count > 0)
+                {
+                    Schedule(tx, state, branch[0], iteration);
+                }
             }
-        }
-        Schedule(tx, state, join, iteration);
+            Schedule(tx, state, join, iteration);
+        });
     }
 
     private bool EvaluateJoin(Tx tx, WorkflowState state, ConductorTask join)
@@ -382,7 +422,7 @@ internal sealed partial class Decider
         task.TaskDefName = name;
         task.InputData = Inputs.ResolveTaskInput(state, wt.InputParameters, resolved.TaskDefinition, task.TaskId!);
         Add(state, task);
-        StartTask(tx, state, task, tx.Now + wt.StartDelay * 1000L);
+        StartOrDefer(tx, state, task, tx.Now + wt.StartDelay * 1000L);
     }
 
     // ---- SET_VARIABLE / TERMINATE / START_WORKFLOW / SUB_WORKFLOW -----------------------------------------------

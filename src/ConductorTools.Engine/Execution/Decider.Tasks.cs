@@ -33,7 +33,7 @@ internal sealed partial class Decider
             {
                 break;
             }
-            var task = tx.Store.GetTask(taskId);
+            var task = tx.Store.GetTask(taskId, out var definition);
             if (task is null || (task.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal())
             {
                 tx.Store.Dequeue(taskId);
@@ -66,8 +66,7 @@ internal sealed partial class Decider
             task.PollCount++;
             task.UpdateTime = tx.Now;
             task.QueueWaitTime = Math.Max(0, tx.Now - task.ScheduledTime);
-            var json = ConductorJson.Serialize(task);
-            tx.Store.PutTask(task, json);
+            tx.Store.PutTask(task, TaskShapes.Serialize(task, definition));
             tx.Store.Dequeue(taskId);
             if (task.ResponseTimeoutSeconds > 0)
             {
@@ -77,7 +76,7 @@ internal sealed partial class Decider
             {
                 tx.Store.WakeNoLaterThan(task.WorkflowInstanceId!, task.StartTime + task.StartDelayInSeconds * 1000L + def.TimeoutSeconds * 1000);
             }
-            outcome.Tasks.Add(ConductorJson.Deserialize<ConductorTask>(json)!);
+            outcome.Tasks.Add(Clone(task));
         }
         if (!limited && outcome.Tasks.Count == 0)
         {

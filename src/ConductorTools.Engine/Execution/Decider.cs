@@ -564,6 +564,7 @@ internal sealed partial class Decider
     {
         var delayMs = RetryDelayMs(def, failed.RetryCount);
         var retry = Clone(failed);
+        retry.WorkflowTask = failed.WorkflowTask; // keep the definition's own node (stored by reference)
         retry.TaskId = Guid.NewGuid().ToString();
         retry.RetryCount = failed.RetryCount + 1;
         retry.RetriedTaskId = failed.TaskId;

@@ -10,7 +10,12 @@ internal sealed class Navigator
 
     internal sealed record Location(List<WorkflowTask> List, int Index, WorkflowTask? Owner, ContainerKind Kind);
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<WorkflowDef, Navigator> Cache = new();
+
     private readonly Dictionary<string, Location> _locations = new(StringComparer.Ordinal);
+
+    /// <summary>The navigator of a definition snapshot (built once per snapshot object; snapshots are not changed after start).</summary>
+    public static Navigator For(WorkflowDef def) => Cache.GetValue(def, d => new Navigator(d));
 
     public Navigator(WorkflowDef def)
     {

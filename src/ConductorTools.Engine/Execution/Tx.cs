@@ -40,11 +40,12 @@ internal sealed class Tx
         {
             return null;
         }
-        var (workflow, json, wake) = row.Value;
-        state = new WorkflowState(workflow, json) { StoredWake = wake };
+        var (workflow, json, wake, definitionId) = row.Value;
+        state = new WorkflowState(workflow, json) { StoredWake = wake, DefinitionId = definitionId };
         workflow.Tasks = new List<ConductorTask>();
         foreach (var (task, taskJson) in Store.GetTasks(workflowId))
         {
+            TaskShapes.Attach(task, workflow.WorkflowDefinition);
             workflow.Tasks.Add(task);
             state.StoredTaskJson[task.TaskId!] = taskJson;
         }
@@ -67,6 +68,14 @@ internal sealed class Tx
         }
     }
 
+    /// <summary>Writes everything loaded so far and forgets it, so that what follows (a poll reading the store
+    /// directly) sees the current rows and nothing stale is written back later.</summary>
+    public void Flush(Func<WorkflowState, long?> wakeAt)
+    {
+        Save(wakeAt);
+        _loaded.Clear();
+    }
+
     /// <summary>Writes every workflow and task whose JSON changed.</summary>
     public void Save(Func<WorkflowState, long?> wakeAt)
     {
@@ -77,9 +86,17 @@ internal sealed class Tx
                 continue;
             }
             var tasksChanged = false;
+            var definition = state.Workflow.WorkflowDefinition;
+            var definitionChanged = false;
+            if (definition is not null && (state.DefinitionId is not { } defId || !Store.IsCachedDefinition(defId, definition)))
+            {
+                var id = Store.PutDefinition(definition);
+                definitionChanged = id != state.DefinitionId;
+                state.DefinitionId = id;
+            }
             foreach (var task in state.Tasks)
             {
-                var json = ConductorJson.Serialize(task);
+                var json = TaskShapes.Serialize(task, definition);
                 if (!state.StoredTaskJson.TryGetValue(task.TaskId!, out var stored) || stored != json)
                 {
                     Store.PutTask(task, json);
@@ -91,14 +108,16 @@ internal sealed class Tx
             var wake = wakeAt(state);
             var tasks = workflow.Tasks;
             workflow.Tasks = new List<ConductorTask>();
+            // The definition lives in its own table (shared by every workflow of that snapshot).
+            workflow.WorkflowDefinition = null;
             try
             {
                 var json = ConductorJson.Serialize(workflow);
-                if (tasksChanged || json != state.StoredJson)
+                if (tasksChanged || definitionChanged || json != state.StoredJson)
                 {
                     workflow.UpdateTime = Now;
                     json = ConductorJson.Serialize(workflow);
-                    Store.PutWorkflow(workflow, json, wake);
+                    Store.PutWorkflow(workflow, json, wake, state.DefinitionId);
                     state.StoredJson = json;
                     state.StoredWake = wake;
                 }
@@ -111,6 +130,7 @@ internal sealed class Tx
             finally
             {
                 workflow.Tasks = tasks;
+                workflow.WorkflowDefinition = definition;
             }
         }
     }

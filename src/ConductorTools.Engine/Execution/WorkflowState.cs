@@ -30,23 +30,12 @@ internal sealed class WorkflowState
     /// <summary>Removed from the store in this transaction: nothing to save.</summary>
     public bool Removed { get; set; }
 
-    private Navigator? _navigator;
-    private WorkflowDef? _navigatorDef;
-
     public WorkflowDef Definition => Workflow.WorkflowDefinition ?? throw new InvalidOperationException("Workflow " + Workflow.WorkflowId + " has no definition snapshot.");
 
-    public Navigator Navigator
-    {
-        get
-        {
-            if (_navigator is null || !ReferenceEquals(_navigatorDef, Workflow.WorkflowDefinition))
-            {
-                _navigatorDef = Workflow.WorkflowDefinition;
-                _navigator = new Navigator(Definition);
-            }
-            return _navigator;
-        }
-    }
+    public Navigator Navigator => Navigator.For(Definition);
+
+    /// <summary>Id of the stored definition snapshot this workflow uses.</summary>
+    public long? DefinitionId { get; set; }
 
     public string Id => Workflow.WorkflowId!;
 

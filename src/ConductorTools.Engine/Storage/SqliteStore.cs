@@ -1,3 +1,4 @@
+using ConductorTools.Engine.Execution;
 using ConductorTools.Model;
 using Microsoft.Data.Sqlite;
 
@@ -10,10 +11,11 @@ namespace ConductorTools.Engine.Storage;
 /// </summary>
 internal sealed class SqliteStore : IDisposable
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
     private readonly SqliteConnection _connection;
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, WorkflowDef> _definitions = new();
     private SqliteTransaction? _transaction;
 
     public SqliteStore(string databasePath)
@@ -67,13 +69,19 @@ CREATE INDEX IF NOT EXISTS ix_queue_due ON queue(queue_name, visible_at, priorit
 CREATE TABLE IF NOT EXISTS poll_data(
   task_type TEXT NOT NULL, domain TEXT NOT NULL, worker_id TEXT NOT NULL, last_poll_time INTEGER NOT NULL,
   PRIMARY KEY(task_type, domain, worker_id));
+CREATE TABLE IF NOT EXISTS definitions(id INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL UNIQUE, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS task_logs(id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL, log TEXT NOT NULL, created_time INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS ix_task_logs_task ON task_logs(task_id, id);
 ");
+        // Schema 1 kept the definition snapshot inside each workflow's JSON; such rows still load (def_id null).
+        if (String("SELECT name FROM pragma_table_info('workflows') WHERE name = 'def_id'") is null)
+        {
+            Execute("ALTER TABLE workflows ADD COLUMN def_id INTEGER;");
+        }
         using var tx = _connection.BeginTransaction();
         using var cmd = _connection.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', $v)";
+        cmd.CommandText = "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', $v)";
         cmd.Parameters.AddWithValue("$v", SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
         cmd.ExecuteNonQuery();
         tx.Commit();
@@ -100,6 +108,8 @@ CREATE INDEX IF NOT EXISTS ix_task_logs_task ON task_logs(task_id, id);
         {
             _transaction?.Dispose();
             _transaction = null;
+            // Snapshot ids written by the rolled-back transaction may be reused.
+            _definitions.Clear();
         }
     }
 
@@ -191,28 +201,82 @@ CREATE INDEX IF NOT EXISTS ix_task_logs_task ON task_logs(task_id, id);
     // ---- workflows ----------------------------------------------------------------------------------------------
 
     /// <summary>The workflow without its tasks, and its stored JSON (to detect changes on save).</summary>
-    public (Workflow Workflow, string Json, long? WakeAt)? GetWorkflow(string id)
+    /// <summary>The workflow without its tasks (its definition attached), its stored JSON and timer.</summary>
+    public (Workflow Workflow, string Json, long? WakeAt, long? DefinitionId)? GetWorkflow(string id)
     {
-        using var reader = Cmd("SELECT json, wake_at FROM workflows WHERE id = $id", ("$id", id)).ExecuteReader();
-        if (!reader.Read())
+        string json;
+        long? wake;
+        long? definitionId;
+        using (var reader = Cmd("SELECT json, wake_at, def_id FROM workflows WHERE id = $id", ("$id", id)).ExecuteReader())
         {
-            return null;
+            if (!reader.Read())
+            {
+                return null;
+            }
+            json = reader.GetString(0);
+            wake = reader.IsDBNull(1) ? null : reader.GetInt64(1);
+            definitionId = reader.IsDBNull(2) ? null : reader.GetInt64(2);
         }
-        var json = reader.GetString(0);
-        long? wake = reader.IsDBNull(1) ? null : reader.GetInt64(1);
-        return (ConductorJson.Deserialize<Workflow>(json)!, json, wake);
+        var workflow = ConductorJson.Deserialize<Workflow>(json)!;
+        if (definitionId is { } defId)
+        {
+            workflow.WorkflowDefinition = GetDefinition(defId);
+        }
+        return (workflow, json, wake, definitionId);
     }
+
+    // ---- definition snapshots: stored once per distinct content, shared (read-only) by the workflows using them ----
+
+    public WorkflowDef GetDefinition(long id)
+    {
+        if (!_definitions.TryGetValue(id, out var def))
+        {
+            var json = String("SELECT json FROM definitions WHERE id = $id", ("$id", id))
+                ?? throw new InvalidOperationException($"Definition snapshot {id} is missing from the database.");
+            def = ConductorJson.Deserialize<WorkflowDef>(json)!;
+            _definitions[id] = def;
+        }
+        return def;
+    }
+
+    public bool IsCachedDefinition(long id, WorkflowDef def) => _definitions.TryGetValue(id, out var cached) && ReferenceEquals(cached, def);
+
+    /// <summary>Stores a definition snapshot (or finds the identical one) and returns its id. The object becomes the
+    /// shared cached instance, so it must not be changed afterwards.</summary>
+    public long PutDefinition(WorkflowDef def)
+    {
+        var json = ConductorJson.Serialize(def);
+        string hash;
+        using (var sha = System.Security.Cryptography.SHA256.Create())
+        {
+            hash = Convert.ToBase64String(sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(json)));
+        }
+        var id = Long("SELECT id FROM definitions WHERE hash = $h", ("$h", hash));
+        if (id is null)
+        {
+            NonQuery("INSERT INTO definitions(hash, json) VALUES ($h, $j)", ("$h", hash), ("$j", json));
+            id = Long("SELECT last_insert_rowid()");
+        }
+        if (!_definitions.ContainsKey(id!.Value))
+        {
+            _definitions[id.Value] = def;
+        }
+        return id.Value;
+    }
+
+    /// <summary>Forgets cached definitions created by a transaction that rolled back.</summary>
+    public void ClearDefinitionCache() => _definitions.Clear();
 
     public void SetWake(string workflowId, long? wakeAt) =>
         NonQuery("UPDATE workflows SET wake_at = $w WHERE id = $id", ("$id", workflowId), ("$w", wakeAt));
 
-    public void PutWorkflow(Workflow workflow, string json, long? wakeAt) =>
-        NonQuery(@"INSERT OR REPLACE INTO workflows(id, name, version, status, correlation_id, parent_id, create_time, update_time, end_time, wake_at, json)
-VALUES ($id, $n, $v, $s, $c, $p, $ct, $ut, $et, $w, $j)",
+    public void PutWorkflow(Workflow workflow, string json, long? wakeAt, long? definitionId) =>
+        NonQuery(@"INSERT OR REPLACE INTO workflows(id, name, version, status, correlation_id, parent_id, create_time, update_time, end_time, wake_at, json, def_id)
+VALUES ($id, $n, $v, $s, $c, $p, $ct, $ut, $et, $w, $j, $d)",
             ("$id", workflow.WorkflowId), ("$n", workflow.WorkflowName ?? ""), ("$v", workflow.WorkflowVersion),
             ("$s", workflow.Status.ToString()), ("$c", workflow.CorrelationId), ("$p", workflow.ParentWorkflowId),
             ("$ct", workflow.CreateTime ?? 0), ("$ut", workflow.UpdateTime ?? 0), ("$et", workflow.EndTime),
-            ("$w", wakeAt), ("$j", json));
+            ("$w", wakeAt), ("$j", json), ("$d", definitionId));
 
     /// <summary>Brings a workflow's next timer check forward to <paramref name="at"/> if it is earlier.</summary>
     public void WakeNoLaterThan(string workflowId, long at) =>
@@ -271,8 +335,32 @@ AND ($all = 1 OR status IN ('RUNNING','PAUSED')) ORDER BY create_time",
         return list;
     }
 
-    public ConductorTask? GetTask(string taskId) =>
-        String("SELECT json FROM tasks WHERE id = $id", ("$id", taskId)) is { } json ? ConductorJson.Deserialize<ConductorTask>(json) : null;
+    /// <summary>One task with its <c>workflowTask</c> attached from its workflow's definition snapshot.</summary>
+    public ConductorTask? GetTask(string taskId) => GetTask(taskId, out _);
+
+    public ConductorTask? GetTask(string taskId, out WorkflowDef? definition)
+    {
+        definition = null;
+        string json;
+        long? definitionId;
+        using (var reader = Cmd("SELECT t.json, w.def_id FROM tasks t LEFT JOIN workflows w ON w.id = t.workflow_id WHERE t.id = $id",
+            ("$id", taskId)).ExecuteReader())
+        {
+            if (!reader.Read())
+            {
+                return null;
+            }
+            json = reader.GetString(0);
+            definitionId = reader.IsDBNull(1) ? null : reader.GetInt64(1);
+        }
+        var task = ConductorJson.Deserialize<ConductorTask>(json)!;
+        if (definitionId is { } defId)
+        {
+            definition = GetDefinition(defId);
+            TaskShapes.Attach(task, definition);
+        }
+        return task;
+    }
 
     public string? GetTaskWorkflowId(string taskId) => String("SELECT workflow_id FROM tasks WHERE id = $id", ("$id", taskId));
 
@@ -317,31 +405,65 @@ VALUES ($id, $w, $s, $r, $t, $d, $st, $u, $j)",
 
     // ---- poll data and logs -------------------------------------------------------------------------------------
 
-    public void RecordPoll(string taskType, string? domain, string? workerId, long now) =>
-        NonQuery("INSERT OR REPLACE INTO poll_data(task_type, domain, worker_id, last_poll_time) VALUES ($t, $d, $w, $now)",
-            ("$t", taskType), ("$d", domain ?? ""), ("$w", workerId ?? ""), ("$now", now));
+    /// <summary>Last poll per (task type, domain, worker). Kept in memory (every poll records one) and written to the
+    /// database at most once a second per key, so busy pollers do not turn every empty poll into a disk write.</summary>
+    private Dictionary<(string Type, string Domain, string Worker), (long Last, long Persisted)>? _polls;
 
-    public long? LastPollTime(string taskType, string domain) =>
-        Long("SELECT MAX(last_poll_time) FROM poll_data WHERE task_type = $t AND domain = $d", ("$t", taskType), ("$d", domain));
-
-    public List<PollData> GetPollData(string taskType)
+    private Dictionary<(string Type, string Domain, string Worker), (long Last, long Persisted)> Polls
     {
-        var list = new List<PollData>();
-        using var reader = Cmd("SELECT domain, worker_id, last_poll_time FROM poll_data WHERE task_type = $t ORDER BY domain, worker_id",
-            ("$t", taskType)).ExecuteReader();
-        while (reader.Read())
+        get
         {
-            var domain = reader.GetString(0);
-            list.Add(new PollData
+            if (_polls is null)
             {
-                QueueName = domain.Length == 0 ? taskType : domain + ":" + taskType,
-                Domain = domain.Length == 0 ? null : domain,
-                WorkerId = reader.GetString(1).Length == 0 ? null : reader.GetString(1),
-                LastPollTime = reader.GetInt64(2),
-            });
+                _polls = new();
+                using var reader = Cmd("SELECT task_type, domain, worker_id, last_poll_time FROM poll_data").ExecuteReader();
+                while (reader.Read())
+                {
+                    var time = reader.GetInt64(3);
+                    _polls[(reader.GetString(0), reader.GetString(1), reader.GetString(2))] = (time, time);
+                }
+            }
+            return _polls;
         }
-        return list;
     }
+
+    public void RecordPoll(string taskType, string? domain, string? workerId, long now)
+    {
+        var key = (taskType, domain ?? "", workerId ?? "");
+        Polls.TryGetValue(key, out var entry);
+        var persisted = entry.Persisted;
+        if (now - persisted >= 1000)
+        {
+            NonQuery("INSERT OR REPLACE INTO poll_data(task_type, domain, worker_id, last_poll_time) VALUES ($t, $d, $w, $now)",
+                ("$t", taskType), ("$d", domain ?? ""), ("$w", workerId ?? ""), ("$now", now));
+            persisted = now;
+        }
+        Polls[key] = (now, persisted);
+    }
+
+    public long? LastPollTime(string taskType, string domain)
+    {
+        long? last = null;
+        foreach (var pair in Polls)
+        {
+            if (pair.Key.Type == taskType && pair.Key.Domain == domain && (last is null || pair.Value.Last > last))
+            {
+                last = pair.Value.Last;
+            }
+        }
+        return last;
+    }
+
+    public List<PollData> GetPollData(string taskType) =>
+        Polls.Where(p => p.Key.Type == taskType)
+            .OrderBy(p => p.Key.Domain, StringComparer.Ordinal).ThenBy(p => p.Key.Worker, StringComparer.Ordinal)
+            .Select(p => new PollData
+            {
+                QueueName = p.Key.Domain.Length == 0 ? taskType : p.Key.Domain + ":" + taskType,
+                Domain = p.Key.Domain.Length == 0 ? null : p.Key.Domain,
+                WorkerId = p.Key.Worker.Length == 0 ? null : p.Key.Worker,
+                LastPollTime = p.Value.Last,
+            }).ToList();
 
     public void AddLog(string taskId, string log, long createdTime) =>
         NonQuery("INSERT INTO task_logs(task_id, log, created_time) VALUES ($t, $l, $c)", ("$t", taskId), ("$l", log), ("$c", createdTime));

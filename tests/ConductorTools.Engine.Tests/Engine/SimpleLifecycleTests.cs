@@ -157,6 +157,19 @@ public sealed class SimpleLifecycleTests : EngineTestBase
     }
 
     [Fact]
+    public async Task Update_v2_hands_out_the_next_task_of_the_same_workflow()
+    {
+        var id = await StartAsync(Def("v2_same", Simple("same", "s1"), Simple("same", "s2")));
+        var first = await PollOneAsync("same");
+        var next = await Engine.UpdateTaskV2Async(new TaskResult(id, first.TaskId!, TaskResultStatus.COMPLETED), Ct);
+        Assert.NotNull(next);
+        Assert.Equal("s2", next!.ReferenceTaskName);
+        Assert.Equal(ConductorTaskStatus.IN_PROGRESS, (await GetAsync(id)).Tasks[1].Status);
+        Assert.Null(await Engine.UpdateTaskV2Async(new TaskResult(id, next.TaskId!, TaskResultStatus.COMPLETED), Ct));
+        Assert.Equal(WorkflowStatus.COMPLETED, (await GetAsync(id)).Status);
+    }
+
+    [Fact]
     public async Task Updates_of_unknown_tasks_are_404_and_of_terminal_tasks_ignored()
     {
         var missing = await Assert.ThrowsAsync<ConductorException>(() =>

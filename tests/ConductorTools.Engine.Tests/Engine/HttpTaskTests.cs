@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using ConductorTools.Model;
+
+namespace ConductorTools.Engine.Tests.Engine;
+
+public sealed class HttpTaskTests : EngineTestBase
+{
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    [Fact]
+    public async Task Http_task_calls_the_endpoint_and_records_the_response()
+    {
+        var port = FreePort();
+        using var server = new HttpListener();
+        server.Prefixes.Add($"http://127.0.0.1:{port}/");
+        server.Start();
+        var received = new List<string>();
+        var serving = Task.Run(async () =>
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var context = await server.GetContextAsync();
+                using var reader = new StreamReader(context.Request.InputStream);
+                received.Add(context.Request.HttpMethod + " " + context.Request.Url!.AbsolutePath + " " + await reader.ReadToEndAsync(Ct));
+                var fail = context.Request.Url.AbsolutePath == "/fail";
+                context.Response.StatusCode = fail ? 500 : 200;
+                context.Response.ContentType = "application/json";
+                var body = Encoding.UTF8.GetBytes(fail ? "{\"error\":\"down\"}" : "{\"id\":7,\"name\":\"ok\"}");
+                await context.Response.OutputStream.WriteAsync(body, Ct);
+                context.Response.Close();
+            }
+        }, Ct);
+
+        var http = new WorkflowTask
+        {
+            Name = "call", TaskReferenceName = "call", Type = WorkflowTaskTypes.Http,
+            InputParameters = new()
+            {
+                ["http_request"] = new Dictionary<string, object?>
+                {
+                    ["uri"] = $"http://127.0.0.1:{port}/items", ["method"] = "POST", ["body"] = new Dictionary<string, object?> { ["q"] = 1L },
+                },
+            },
+        };
+        var id = await StartAsync(Def("http_wf", http));
+        Assert.Equal(ConductorTaskStatus.SCHEDULED, (await GetAsync(id)).Tasks[0].Status);
+        await Engine.SweepAsync(Ct);
+        var workflow = await GetAsync(id);
+        Assert.Equal(WorkflowStatus.COMPLETED, workflow.Status);
+        var response = (Dictionary<string, object?>)workflow.Tasks[0].OutputData!["response"]!;
+        Assert.Equal(200L, response["statusCode"]);
+        Assert.Equal(new Dictionary<string, object?> { ["id"] = 7L, ["name"] = "ok" }, response["body"]);
+
+        http.InputParameters = new() { ["uri"] = $"http://127.0.0.1:{port}/fail", ["method"] = "GET" };
+        var failing = await StartAsync(Def("http_fail_wf", http));
+        await Engine.SweepAsync(Ct);
+        workflow = await GetAsync(failing);
+        Assert.Equal(WorkflowStatus.FAILED, workflow.Status);
+        Assert.StartsWith("Failed to invoke HTTP task due to: 500", workflow.Tasks[0].ReasonForIncompletion);
+
+        await serving.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.Equal("POST /items {\"q\":1}", received[0]);
+    }
+}
