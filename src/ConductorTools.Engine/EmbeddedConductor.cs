@@ -118,6 +118,15 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
                 tx.Save(Decider.WakeAt);
                 _store.Commit();
             }
+            catch (Microsoft.Data.Sqlite.SqliteException e)
+            {
+                _store.Rollback();
+                // SQLITE_BUSY/LOCKED: another process holds the file; worth retrying. Anything else is a store failure.
+                var busy = e.SqliteErrorCode is 5 or 6;
+                throw new ConductorException(
+                    $"The embedded Conductor database '{DatabasePath}' failed: {e.Message}" + (busy ? " (another process is using it; retry)" : ""),
+                    ConductorErrorKind.Server, 500, e) { Retryable = busy };
+            }
             catch
             {
                 _store.Rollback();

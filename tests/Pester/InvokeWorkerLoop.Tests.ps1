@@ -99,6 +99,15 @@ Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backend
             (Get-TestTask $id).outputData.result | Should -Be 'x'
         }
 
+        It 'fails the task, without prompting, when a mandatory parameter has no input' {
+            $type = New-TestTaskType
+            $id = Start-TestWorkflow $type @{ name = 'x' }
+            Invoke-WorkerLoop -TaskType $type -ScriptBlock { param([Parameter(Mandatory)] $Missing) 'unreached' } -Once @Throttle -ErrorAction SilentlyContinue | Out-Null
+            $task = Get-TestTask $id
+            $task.status | Should -Be 'FAILED'
+            $task.reasonForIncompletion | Should -Match "'Missing'"
+        }
+
         It 'maps a scalar to outputData.result and several outputs to an array' {
             $type = New-TestTaskType
             $one = Start-TestWorkflow $type @{ name = 'one' }

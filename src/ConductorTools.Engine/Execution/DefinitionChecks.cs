@@ -35,8 +35,27 @@ internal static class DefinitionChecks
         if (def.Tasks is null || def.Tasks.Count == 0)
         {
             yield return new ValidationError("workflowDef.tasks", "WorkflowTask list cannot be empty");
+            yield break;
+        }
+        foreach (var task in def.AllTasks())
+        {
+            if (Unsupported.Contains(task.Type))
+            {
+                yield return new ValidationError("workflowDef.tasks",
+                    $"Task type {task.Type} (taskReferenceName: {task.TaskReferenceName}) is not supported by the embedded engine; run this workflow on a Conductor server or use another task type.",
+                    task.Type);
+            }
         }
     }
+
+    /// <summary>System task types Conductor has but the embedded engine does not run.</summary>
+    private static readonly HashSet<string> Unsupported = new(StringComparer.Ordinal)
+    {
+        WorkflowTaskTypes.Event, WorkflowTaskTypes.KafkaPublish, WorkflowTaskTypes.Lambda, WorkflowTaskTypes.ExclusiveJoin,
+        "JDBC", "LLM_TEXT_COMPLETE", "LLM_CHAT_COMPLETE", "LLM_GENERATE_EMBEDDINGS", "LLM_GET_EMBEDDINGS", "LLM_INDEX_TEXT",
+        "LLM_INDEX_DOCUMENT", "LLM_SEARCH_INDEX", "LLM_STORE_EMBEDDINGS", "LIST_MCP_TOOLS", "CALL_MCP_TOOL",
+        "PULL_WORKFLOW_MESSAGES", "AGENT", "GET_AGENT_CARD", "CANCEL_AGENT",
+    };
 
     public static void ThrowIfInvalid(TaskDef def)
     {

@@ -58,14 +58,21 @@ internal sealed class PipelinePump : IDisposable
 
     /// <summary>
     /// Called on the pipeline thread: runs posted items until <paramref name="until"/> completes, calling
-    /// <paramref name="onIdle"/> at least every <paramref name="tick"/>; then runs what is left and stops accepting work.
+    /// <paramref name="onTick"/> about every <paramref name="tick"/> (busy or not); then runs what is left and stops
+    /// accepting work.
     /// </summary>
-    public void Run(Task until, TimeSpan tick, Action onIdle)
+    public void Run(Task until, TimeSpan tick, Action onTick)
     {
+        var next = DateTime.UtcNow + tick;
         while (!until.IsCompleted)
         {
-            if (_queue.TryTake(out var action, tick)) action();
-            else onIdle();
+            var wait = next - DateTime.UtcNow;
+            if (_queue.TryTake(out var action, wait > TimeSpan.Zero ? wait : TimeSpan.Zero)) action();
+            if (DateTime.UtcNow >= next)
+            {
+                onTick();
+                next = DateTime.UtcNow + tick;
+            }
         }
         _queue.CompleteAdding();
         while (_queue.TryTake(out var action)) action();

@@ -50,6 +50,7 @@ internal sealed class ScriptHandler
         {
             Text = text,
             ParameterNames = parameters.Select(p => p.Name.VariablePath.UserPath).ToList(),
+            MandatoryParameterNames = parameters.Where(IsMandatory).Select(p => p.Name.VariablePath.UserPath).ToList(),
             ParamBlockStart = paramStart,
             ParamBlockEnd = paramBlock?.Extent.EndOffset,
             FirstParameterStart = parameters.Count > 0 ? parameters[0].Extent.StartOffset : null,
@@ -58,6 +59,16 @@ internal sealed class ScriptHandler
         var (prepared, plan) = ScriptText.Prepare(shape);
         return new ScriptHandler(taskType, prepared, plan, ReadUsingValues(taskType, ast, cmdlet));
     }
+
+    // [Parameter(Mandatory)] or [Parameter(Mandatory = <anything but $false>)]: PowerShell would prompt for it when
+    // the input lacks it, which would hang a worker in an interactive session; the binding plan fails the task instead.
+    private static bool IsMandatory(ParameterAst parameter) =>
+        parameter.Attributes.OfType<AttributeAst>()
+            .Where(a => string.Equals(a.TypeName.Name, "Parameter", StringComparison.OrdinalIgnoreCase)
+                || string.Equals(a.TypeName.Name, "System.Management.Automation.ParameterAttribute", StringComparison.OrdinalIgnoreCase))
+            .SelectMany(a => a.NamedArguments)
+            .Any(n => string.Equals(n.ArgumentName, "Mandatory", StringComparison.OrdinalIgnoreCase)
+                && (n.ExpressionOmitted || !string.Equals(n.Argument.Extent.Text, "$false", StringComparison.OrdinalIgnoreCase)));
 
     // Only plain variables ($using:name), the rule ThreadJob applies; values never include script blocks, which carry
     // runspace affinity (ForEach-Object -Parallel refuses them too).

@@ -85,5 +85,10 @@ public sealed class DefinitionTests : EngineTestBase
         Assert.Equal(ConductorErrorKind.Validation, error.Kind);
         Assert.Equal(400, error.StatusCode);
         Assert.True(error.ValidationErrors.Count >= 2);
+
+        var unsupported = await Assert.ThrowsAsync<ConductorException>(() => Engine.RegisterWorkflowDefAsync(
+            Def("kafka", new WorkflowTask { Name = "k", TaskReferenceName = "k", Type = WorkflowTaskTypes.KafkaPublish }), cancellationToken: Ct));
+        Assert.Equal(ConductorErrorKind.Validation, unsupported.Kind);
+        Assert.Contains(unsupported.ValidationErrors, e => e.Message!.Contains("KAFKA_PUBLISH", StringComparison.Ordinal));
     }
 }

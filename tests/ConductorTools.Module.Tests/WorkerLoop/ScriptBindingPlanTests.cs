@@ -58,6 +58,18 @@ public class ScriptBindingPlanTests
     }
 
     [Fact]
+    public void Missing_mandatory_input_is_a_clear_error_instead_of_a_prompt()
+    {
+        var plan = ScriptBindingPlan.Create(["Task", "Name", "Size", "Opt"], ["name", "Size", "Task"]);
+        var e = Assert.Throws<ScriptBindingException>(() => plan.Bind(TaskWith(new() { ["size"] = 1L })));
+        Assert.Contains("'Name'", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("'Size'", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("'Task'", e.Message, StringComparison.Ordinal);
+        Assert.Equal("x", plan.Bind(TaskWith(new() { ["NAME"] = "x", ["size"] = 1L }))["Name"]);
+        Assert.Throws<ArgumentException>(() => ScriptBindingPlan.Create(["a"], ["b"]));
+    }
+
+    [Fact]
     public void Rejects_empty_and_duplicate_parameter_names()
     {
         Assert.Throws<ArgumentException>(() => ScriptBindingPlan.Create(["a", "A"]));

@@ -13,10 +13,11 @@ public sealed class ScriptBindingPlan
     /// <summary>The name of the parameter (and variable) that holds the whole task.</summary>
     public const string TaskParameterName = "Task";
 
-    private ScriptBindingPlan(IReadOnlyList<string> parameters, bool bindsTask)
+    private ScriptBindingPlan(IReadOnlyList<string> parameters, bool bindsTask, IReadOnlyCollection<string> mandatory)
     {
         Parameters = parameters;
         BindsTask = bindsTask;
+        Mandatory = mandatory;
     }
 
     /// <summary>Declared parameter names, in declaration order.</summary>
@@ -25,9 +26,14 @@ public sealed class ScriptBindingPlan
     /// <summary>True when the script block declares a <c>$Task</c> parameter.</summary>
     public bool BindsTask { get; }
 
+    /// <summary>Parameters declared <c>[Parameter(Mandatory)]</c>: a task without them fails instead of PowerShell prompting.</summary>
+    public IReadOnlyCollection<string> Mandatory { get; }
+
     /// <summary>Builds the plan from the script block's declared parameter names (without the <c>$</c>).</summary>
+    /// <param name="parameterNames">Declared parameters, in order.</param>
+    /// <param name="mandatory">Those of them declared mandatory.</param>
     /// <exception cref="ArgumentException">A name is empty or declared twice (PowerShell itself rejects that).</exception>
-    public static ScriptBindingPlan Create(IEnumerable<string> parameterNames)
+    public static ScriptBindingPlan Create(IEnumerable<string> parameterNames, IEnumerable<string>? mandatory = null)
     {
         if (parameterNames is null) throw new ArgumentNullException(nameof(parameterNames));
         var names = new List<string>();
@@ -40,7 +46,14 @@ public sealed class ScriptBindingPlan
             names.Add(name);
         }
         var bindsTask = names.Exists(n => string.Equals(n, TaskParameterName, StringComparison.OrdinalIgnoreCase));
-        return new ScriptBindingPlan(names, bindsTask);
+        var required = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in mandatory ?? Array.Empty<string>())
+        {
+            var bare = (name ?? "").TrimStart('$');
+            if (!seen.Contains(bare)) throw new ArgumentException($"The mandatory parameter '{bare}' is not a declared parameter.", nameof(mandatory));
+            if (!string.Equals(bare, TaskParameterName, StringComparison.OrdinalIgnoreCase)) required.Add(bare);
+        }
+        return new ScriptBindingPlan(names, bindsTask, required);
     }
 
     /// <summary>
@@ -79,6 +92,13 @@ public sealed class ScriptBindingPlan
                 found = key;
             }
             if (found is not null) arguments[name] = input[found];
+        }
+        var missing = Parameters.Where(p => Mandatory.Contains(p) && !arguments.ContainsKey(p)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new ScriptBindingException(
+                $"The task input has no value for the mandatory parameter(s) {string.Join(", ", missing.Select(m => "'" + m + "'"))}. " +
+                "Add them to the task's inputParameters, or give the parameters a default instead of Mandatory.");
         }
         return arguments;
     }

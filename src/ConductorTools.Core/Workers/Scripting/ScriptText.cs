@@ -9,6 +9,8 @@ public sealed class ScriptShape
     public string Text { get; init; } = "";
     /// <summary>Declared parameter names, in order (without <c>$</c>).</summary>
     public IReadOnlyList<string> ParameterNames { get; init; } = Array.Empty<string>();
+    /// <summary>Those declared <c>[Parameter(Mandatory)]</c>.</summary>
+    public IReadOnlyList<string> MandatoryParameterNames { get; init; } = Array.Empty<string>();
     /// <summary>Start offset of the <c>param(...)</c> block (including its attributes), or null when there is none.</summary>
     public int? ParamBlockStart { get; init; }
     /// <summary>End offset (exclusive) of the <c>param(...)</c> block.</summary>
@@ -32,7 +34,7 @@ public static class ScriptText
         if (shape is null) throw new ArgumentNullException(nameof(shape));
         var names = shape.ParameterNames.ToList();
         if (names.Exists(n => string.Equals(n, ScriptBindingPlan.TaskParameterName, StringComparison.OrdinalIgnoreCase)))
-            return (shape.Text, ScriptBindingPlan.Create(names));
+            return (shape.Text, ScriptBindingPlan.Create(names, shape.MandatoryParameterNames));
 
         var text = shape.Text;
         string prepared;
@@ -57,7 +59,7 @@ public static class ScriptText
             prepared = text.Substring(0, close) + "$Task" + text.Substring(close);
         }
         names.Insert(0, ScriptBindingPlan.TaskParameterName);
-        return (prepared, ScriptBindingPlan.Create(names));
+        return (prepared, ScriptBindingPlan.Create(names, shape.MandatoryParameterNames));
     }
 
     private static int Clamp(int offset, string text) => Math.Max(0, Math.Min(offset, text.Length));
