@@ -23,7 +23,8 @@ public class HostSettingsTests
         Assert.Equal(new Uri("http://127.0.0.1:8080/api"), s.ServerUrl);
         Assert.Equal(ConductorAuthMode.None, s.AuthMode);
         Assert.Equal(TimeSpan.FromSeconds(30), s.SafetyMargin);
-        Assert.Equal(4, s.DefaultConcurrency);
+        Assert.Null(s.DefaultConcurrency);
+        Assert.Null(s.ConcurrencyFor("any")); // the worker's own options decide
         Assert.Equal(HostingPlan.Unknown, s.HostingPlan);
         Assert.Null(s.FunctionTimeoutOverride);
     }

@@ -32,6 +32,31 @@ public class ShellTests
     }
 
     [Fact]
+    public void Client_options_carry_the_selected_auth()
+    {
+        var none = Settings().ToClientOptions();
+        Assert.Equal(new Uri("http://127.0.0.1:8080/api/"), none.ServerUrl);
+        Assert.False(none.HasKeyAuth);
+        Assert.Null(none.Credential);
+
+        var orkes = Settings((ConductorHostSettings.AuthKeyKey, "k"), (ConductorHostSettings.AuthSecretKey, "s3cr3t"));
+        var keyOptions = orkes.ToClientOptions(ConductorCredentials.Create(orkes));
+        Assert.True(keyOptions.HasKeyAuth);
+        Assert.Equal("k", keyOptions.KeyId);
+        Assert.DoesNotContain("s3cr3t", keyOptions.ToString(), StringComparison.Ordinal);
+
+        var mi = Settings((ConductorHostSettings.AuthScopeKey, "api://gateway/.default"));
+        var miOptions = mi.ToClientOptions(ConductorCredentials.Create(mi));
+        Assert.IsType<ManagedIdentityCredential>(miOptions.Credential);
+        Assert.Equal(["api://gateway/.default"], miOptions.CredentialScopes);
+        Assert.False(miOptions.HasKeyAuth);
+
+        var missing = Assert.Throws<ArgumentException>(() => mi.ToClientOptions());
+        Assert.Contains("needs a TokenCredential", missing.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => orkes.ToClientOptions(new DefaultAzureCredential()));
+    }
+
+    [Fact]
     public async Task Sample_worker_greets_and_fails_terminally_without_a_name()
     {
         var task = new ConductorTask { TaskId = "t1", WorkflowInstanceId = "w1", TaskType = "greet", InputData = new() { ["name"] = "Ada" } };

@@ -30,23 +30,27 @@ if ($taskTypes.Count -eq 0) {
 $workers = @{}
 foreach ($type in $taskTypes) { $workers[$type] = $allWorkers[$type] }
 
-# Invoke-WorkerLoop's throttle is per task type: the group's highest configured concurrency (split task types that need
-# different limits into different groups).
-$throttle = ($taskTypes | ForEach-Object { $settings.ConcurrencyFor($_) } | Measure-Object -Maximum).Maximum
+# -DrainTimeout: in-flight tasks get from PollUntil to the deadline to finish; the rest is handed back to Conductor
+# (requeued for the next poll, never left to responseTimeoutSeconds).
+$loop = @{
+    Workers      = $workers
+    Until        = $deadline.PollUntil.UtcDateTime
+    DrainTimeout = $deadline.Deadline - $deadline.PollUntil
+    ErrorAction  = 'Continue'   # a worker script's non-terminating error must not end the whole cycle
+}
+# Invoke-WorkerLoop's throttle is per task type: the group's highest configured concurrency (put task types that need
+# different limits in different groups). With none configured, scripts run one at a time.
+$limits = @($taskTypes | ForEach-Object { $settings.ConcurrencyFor($_) } | Where-Object { $null -ne $_ })
+if ($limits.Count -gt 0) { $loop.ThrottleLimit = ($limits | Measure-Object -Maximum).Maximum }
 
 if ($Timer.IsPastDue) {
     Write-Warning "Conductor cycle [$group]: this run is past due (the app was idle or down when it was scheduled)."
 }
-Write-Information "Conductor cycle [$group] starting: $($taskTypes -join ', '); $deadline; throttle $throttle per task type; $settings" -InformationAction Continue
+Write-Information "Conductor cycle [$group] starting: $($taskTypes -join ', '); $deadline; throttle $($loop.ThrottleLimit ?? 'sequential'); $settings" -InformationAction Continue
 
 Connect-Conductor -ServerUrl $settings.ServerUrl.AbsoluteUri
 
-# -Until: stop polling at PollUntil; -DrainTimeout: in-flight tasks then get until the deadline to finish, the rest
-# is handed back to Conductor (requeued for the next poll, never left to responseTimeoutSeconds).
-$summary = Invoke-WorkerLoop -Workers $workers `
-    -ThrottleLimit $throttle `
-    -Until $deadline.PollUntil.UtcDateTime `
-    -DrainTimeout ($deadline.Deadline - $deadline.PollUntil)
+$summary = Invoke-WorkerLoop @loop
 
 $line = "Conductor cycle [$group] done: polled $($summary.Polled), completed $($summary.Completed), failed $($summary.Failed), " +
     "handed back $($summary.HandedBack), update retries $($summary.UpdateRetries) in $([math]::Round($summary.Duration.TotalSeconds, 1)) s ($($summary.StopReason))."

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Azure.Core;
+using ConductorTools.Http;
 
 namespace ConductorTools.Hosting;
 
@@ -44,7 +46,6 @@ public sealed class ConductorHostSettings
 
     public static readonly TimeSpan DefaultSafetyMargin = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(60);
-    public const int DefaultConcurrencyPerTaskType = 4;
 
     private const string KeyVaultReferencePrefix = "@Microsoft.KeyVault(";
 
@@ -85,8 +86,8 @@ public sealed class ConductorHostSettings
     /// </summary>
     public TimeSpan DrainTimeout { get; private set; } = DefaultDrainTimeout;
 
-    /// <summary>Tasks of one type run at once in a cycle unless <see cref="TaskConcurrency"/> says otherwise.</summary>
-    public int DefaultConcurrency { get; private set; } = DefaultConcurrencyPerTaskType;
+    /// <summary>Tasks of one type run at once in a cycle unless <see cref="TaskConcurrency"/> says otherwise; null: not set.</summary>
+    public int? DefaultConcurrency { get; private set; }
 
     /// <summary>Per task type concurrency (<c>CONDUCTOR_TASK_CONCURRENCY=send_email=8;resize_image=2</c>).</summary>
     public IReadOnlyDictionary<string, int> TaskConcurrency { get; private set; } = new Dictionary<string, int>();
@@ -185,9 +186,38 @@ public sealed class ConductorHostSettings
     /// <summary>Binds from the process environment, where app settings live in a Functions app.</summary>
     public static ConductorHostSettings FromEnvironment() => Bind(Environment.GetEnvironmentVariable);
 
-    /// <summary>How many tasks of <paramref name="taskType"/> run at once in one cycle.</summary>
-    public int ConcurrencyFor(string taskType) =>
+    /// <summary>
+    /// How many tasks of <paramref name="taskType"/> run at once in one cycle: <see cref="TaskConcurrencyKey"/>, else
+    /// <see cref="ConcurrencyKey"/>; null when neither is set (the worker's own options decide).
+    /// </summary>
+    public int? ConcurrencyFor(string taskType) =>
         TaskConcurrency.TryGetValue(taskType, out var n) ? n : DefaultConcurrency;
+
+    /// <summary>
+    /// Client options for <see cref="HttpConductorApi"/>. <paramref name="credential"/> is the Azure.Identity credential
+    /// for <see cref="ConductorAuthMode.ManagedIdentity"/> / <see cref="ConductorAuthMode.DefaultAzureCredential"/>
+    /// (the host creates it, so Core does not depend on Azure.Identity); it must be null for the other modes.
+    /// </summary>
+    public ConductorClientOptions ToClientOptions(TokenCredential? credential = null)
+    {
+        var needsCredential = AuthMode is ConductorAuthMode.ManagedIdentity or ConductorAuthMode.DefaultAzureCredential;
+        if (needsCredential && credential is null)
+            throw new ArgumentException($"Auth mode {AuthMode} needs a TokenCredential (ManagedIdentityCredential / DefaultAzureCredential from Azure.Identity).", nameof(credential));
+        if (!needsCredential && credential is not null)
+            throw new ArgumentException($"Auth mode {AuthMode} does not use a TokenCredential; set {AuthModeKey} and {AuthScopeKey} to use one.", nameof(credential));
+        var options = new ConductorClientOptions { ServerUrl = ServerUrl };
+        if (AuthMode == ConductorAuthMode.OrkesKey)
+        {
+            options.KeyId = KeyId;
+            options.KeySecret = KeySecret;
+        }
+        else if (needsCredential)
+        {
+            options.Credential = credential;
+            options.CredentialScopes = new List<string> { Scope! };
+        }
+        return options;
+    }
 
     /// <summary>
     /// The task types a timer function for <paramref name="group"/> works on, given every task type with a registered
