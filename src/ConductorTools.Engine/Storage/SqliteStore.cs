@@ -391,6 +391,9 @@ ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, ref_name = excluded.ref_name, 
         NonQuery("DELETE FROM tasks WHERE id = $id", ("$id", taskId));
     }
 
+    public List<string> TaskIdsByTypeAndStatus(string taskType, string status) =>
+        Strings("SELECT id FROM tasks WHERE task_type = $t AND status = $s", ("$t", taskType), ("$s", status));
+
     public int CountTasks(string defName, string status) =>
         (int)(Long("SELECT COUNT(*) FROM tasks WHERE def_name = $d AND status = $s", ("$d", defName), ("$s", status)) ?? 0);
 
