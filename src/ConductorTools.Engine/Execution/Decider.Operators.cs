@@ -222,7 +222,7 @@ internal sealed partial class Decider
             {
                 more = Scripts.IsTruthy(Scripts.Evaluate(wt.LoopCondition!, conditionInput));
             }
-            catch (Exception e)
+            catch (Scripting.ScriptException e)
             {
                 Finish(tx, loop, ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR,
                     $"Unable to evaluate the loop condition of {loopRef}: {e.Message}");
@@ -277,10 +277,11 @@ internal sealed partial class Decider
             task.OutputData = new Dictionary<string, object?> { ["result"] = result };
             Finish(tx, task, ConductorTaskStatus.COMPLETED);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is Scripting.ScriptException or NotSupportedException)
         {
+            // A script error is terminal (Conductor: FAILED_WITH_TERMINAL_ERROR); running out of time may pass on retry.
             task.OutputData = new Dictionary<string, object?> { ["error"] = e.Message };
-            Finish(tx, task, ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR, e.Message);
+            Finish(tx, task, e is Scripting.ScriptException { TimedOut: true } ? ConductorTaskStatus.FAILED : ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR, e.Message);
         }
     }
 
@@ -298,7 +299,7 @@ internal sealed partial class Decider
             };
             Finish(tx, task, ConductorTaskStatus.COMPLETED);
         }
-        catch (Exception e)
+        catch (NotSupportedException e)
         {
             task.OutputData = new Dictionary<string, object?> { ["error"] = e.Message };
             Finish(tx, task, ConductorTaskStatus.FAILED, e.Message);

@@ -272,7 +272,7 @@ internal sealed partial class Decider
         {
             caseValue = EvaluateCase(wt, input);
         }
-        catch (Exception e) when (e is not ConductorException)
+        catch (Scripting.ScriptException e)
         {
             Finish(tx, task, ConductorTaskStatus.FAILED, $"Error evaluating the expression of {wt.Type} {wt.TaskReferenceName}: {e.Message}");
             return;

@@ -51,6 +51,8 @@ internal static class DefinitionChecks
     /// <summary>System task types Conductor has but the embedded engine does not run.</summary>
     private static readonly HashSet<string> Unsupported = new(StringComparer.Ordinal)
     {
+        // No jq implementation exists for .NET here; a partial one could answer wrongly, so the type is refused.
+        WorkflowTaskTypes.JsonJqTransform,
         WorkflowTaskTypes.Event, WorkflowTaskTypes.KafkaPublish, WorkflowTaskTypes.Lambda, WorkflowTaskTypes.ExclusiveJoin,
         "JDBC", "LLM_TEXT_COMPLETE", "LLM_CHAT_COMPLETE", "LLM_GENERATE_EMBEDDINGS", "LLM_GET_EMBEDDINGS", "LLM_INDEX_TEXT",
         "LLM_INDEX_DOCUMENT", "LLM_SEARCH_INDEX", "LLM_STORE_EMBEDDINGS", "LIST_MCP_TOOLS", "CALL_MCP_TOOL",
