@@ -59,7 +59,7 @@ internal sealed partial class Decider
             }
             var retry = Clone(task);
             retry.WorkflowTask = task.WorkflowTask; // keep the definition's own node (stored by reference)
-            retry.TaskId = Guid.NewGuid().ToString();
+            retry.TaskId = Ids.New();
             retry.RetryCount = task.RetryCount + 1;
             retry.RetriedTaskId = task.TaskId;
             retry.Status = ConductorTaskStatus.SCHEDULED;

@@ -43,7 +43,7 @@ internal sealed class SqliteStore : IDisposable
         Execute("PRAGMA temp_store=MEMORY;");
         if (IsFile)
         {
-            Execute("PRAGMA mmap_size=268435456;");
+            Execute("PRAGMA mmap_size=1073741824;");
         }
         CreateSchema();
     }
