@@ -16,7 +16,12 @@ BeforeDiscovery {
 
 BeforeAll {
     $repoRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
+    # The staged module (build.ps1) when there is one, else the assembly of a plain `dotnet build`.
     $modulePath = Join-Path $repoRoot 'out/ConductorTools/ConductorTools.psd1'
+    if (-not (Test-Path $modulePath)) {
+        $modulePath = Get-ChildItem (Join-Path $repoRoot 'src/ConductorTools/bin') -Recurse -Filter ConductorTools.dll |
+            Sort-Object LastWriteTime -Descending | Select-Object -First 1 -ExpandProperty FullName
+    }
     if (-not (Get-Module ConductorTools)) { Import-Module $modulePath -ErrorAction Stop }
 
     # The local server on a free loopback port (in-memory engine), started once for the file.
