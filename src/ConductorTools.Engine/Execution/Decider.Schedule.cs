@@ -102,7 +102,7 @@ internal sealed partial class Decider
         var def = wt.TaskDefinition;
         var task = new ConductorTask
         {
-            TaskId = Guid.NewGuid().ToString(),
+            TaskId = Ids.New(),
             TaskType = taskType,
             TaskDefName = string.IsNullOrEmpty(wt.Name) ? taskType : wt.Name,
             ReferenceTaskName = RefFor(wt, iteration),
