@@ -1,0 +1,50 @@
+using System.Management.Automation;
+using ConductorTools.Api;
+using ConductorTools.Engine;
+
+namespace ConductorTools.PowerShell.WorkerLoop;
+
+/// <summary>
+/// Accepts for -Connection an <see cref="IConductorApi"/> (an embedded engine or an HTTP client) or any connection
+/// object that exposes one as an <c>Api</c> property.
+/// </summary>
+internal sealed class ConductorApiTransformationAttribute : ArgumentTransformationAttribute
+{
+    public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+    {
+        var value = inputData is PSObject pso ? pso.BaseObject : inputData;
+        if (value is null or IConductorApi) return value;
+        if (PSObject.AsPSObject(value).Properties["Api"]?.Value is { } api)
+        {
+            var inner = api is PSObject p ? p.BaseObject : api;
+            if (inner is IConductorApi conductor) return conductor;
+        }
+        throw new ArgumentTransformationMetadataException(
+            $"-Connection must be a Conductor connection (from Connect-Conductor) or an IConductorApi; got {value.GetType().FullName}.");
+    }
+}
+
+/// <summary>
+/// The connection Invoke-WorkerLoop uses when -Connection is not given: the embedded engine on its default database,
+/// opened once per process and shared. (The module's connection state replaces this once Connect-Conductor exists.)
+/// </summary>
+internal static class WorkerLoopConnection
+{
+    private static readonly object Gate = new();
+    private static EmbeddedConductor? _embedded;
+
+    public static IConductorApi Resolve(IConductorApi? connection, Action<string> verbose)
+    {
+        if (connection is not null) return connection;
+        lock (Gate)
+        {
+            if (_embedded is null)
+            {
+                var options = new EmbeddedConductorOptions();
+                verbose($"Not connected: using the embedded Conductor engine ({EmbeddedConductorOptions.DefaultDatabasePath}).");
+                _embedded = EmbeddedConductor.Open(options);
+            }
+            return _embedded;
+        }
+    }
+}
