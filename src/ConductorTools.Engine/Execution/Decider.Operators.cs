@@ -222,7 +222,7 @@ internal sealed partial class Decider
             {
                 more = Scripts.IsTruthy(Scripts.Evaluate(wt.LoopCondition!, conditionInput));
             }
-            catch (Scripting.ScriptException e)
+            catch (Exception e)
             {
                 Finish(tx, loop, ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR,
                     $"Unable to evaluate the loop condition of {loopRef}: {e.Message}");
@@ -277,11 +277,12 @@ internal sealed partial class Decider
             task.OutputData = new Dictionary<string, object?> { ["result"] = result };
             Finish(tx, task, ConductorTaskStatus.COMPLETED);
         }
-        catch (Exception e) when (e is Scripting.ScriptException or NotSupportedException)
+        catch (Exception e)
         {
-            // A script error is terminal (Conductor: FAILED_WITH_TERMINAL_ERROR); running out of time may pass on retry.
+            // Conductor: a script error is terminal, running out of time is an ordinary (retryable) failure.
             task.OutputData = new Dictionary<string, object?> { ["error"] = e.Message };
-            Finish(tx, task, e is Scripting.ScriptException { TimedOut: true } ? ConductorTaskStatus.FAILED : ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR, e.Message);
+            var timedOut = e is Scripting.ScriptEvaluationException { IsTimeout: true };
+            Finish(tx, task, timedOut ? ConductorTaskStatus.FAILED : ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR, e.Message);
         }
     }
 
@@ -299,7 +300,7 @@ internal sealed partial class Decider
             };
             Finish(tx, task, ConductorTaskStatus.COMPLETED);
         }
-        catch (NotSupportedException e)
+        catch (Exception e)
         {
             task.OutputData = new Dictionary<string, object?> { ["error"] = e.Message };
             Finish(tx, task, ConductorTaskStatus.FAILED, e.Message);

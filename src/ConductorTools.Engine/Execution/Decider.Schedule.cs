@@ -272,7 +272,7 @@ internal sealed partial class Decider
         {
             caseValue = EvaluateCase(wt, input);
         }
-        catch (Scripting.ScriptException e)
+        catch (Scripting.ScriptEvaluationException e)
         {
             Finish(tx, task, ConductorTaskStatus.FAILED, $"Error evaluating the expression of {wt.Type} {wt.TaskReferenceName}: {e.Message}");
             return;

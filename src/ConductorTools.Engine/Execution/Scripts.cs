@@ -3,19 +3,32 @@ using ConductorTools.Engine.Scripting;
 namespace ConductorTools.Engine.Execution;
 
 /// <summary>
-/// The engine's one door to the scripting pieces in <c>ConductorTools.Engine.Scripting</c>: JavaScript for
-/// INLINE/SWITCH/DECISION/DO_WHILE and WAIT durations. JSON_JQ_TRANSFORM is rejected at registration (no jq here).
+/// The engine's one door to the scripting pieces (JavaScript for INLINE/SWITCH/DECISION/DO_WHILE, WAIT times),
+/// implemented in <c>ConductorTools.Engine.Scripting</c>.
 /// </summary>
 internal static class Scripts
 {
+    /// <exception cref="ScriptEvaluationException">The script failed or ran out of time.</exception>
     public static object? Evaluate(string expression, IDictionary<string, object?> input) => JavaScript.Evaluate(expression, input);
 
-    public static bool IsTruthy(object? value) => JavaScript.IsTruthy(value);
+    public static bool IsTruthy(object? value) => value switch
+    {
+        bool b => b,
+        long l => l > 0,
+        int i => i > 0,
+        double d => d > 0,
+        _ => false,
+    };
 
+    /// <summary>
+    /// JSON_JQ_TRANSFORM is rejected when a workflow is registered (no jq implementation exists for .NET here, and a
+    /// partial one could answer wrongly); this guards definitions stored by an older build.
+    /// </summary>
     public static IReadOnlyList<object?> Jq(string query, IDictionary<string, object?> input)
     {
         _ = input;
-        throw new NotSupportedException($"JSON_JQ_TRANSFORM is not supported by the embedded engine (query: {query}).");
+        throw new NotSupportedException(
+            $"JSON_JQ_TRANSFORM (query '{query}') is not supported by the embedded engine. Use an INLINE javascript task, or run this workflow on a Conductor server.");
     }
 
     public static TimeSpan ParseDuration(string text) => WaitTimes.ParseDuration(text);

@@ -1,90 +1,84 @@
-using System.Text.Json;
+using System.Dynamic;
 using ConductorTools.Model;
 using Jint;
 using Jint.Native;
+using Jint.Runtime;
 
 namespace ConductorTools.Engine.Scripting;
 
-/// <summary>Why a script failed: a timeout is a transient failure, anything else is an error in the script.</summary>
-public sealed class ScriptException : Exception
+/// <summary>Why a script could not produce a value.</summary>
+public sealed class ScriptEvaluationException : Exception
 {
-    public ScriptException(string message, bool timedOut, Exception? inner = null) : base(message, inner) => TimedOut = timedOut;
+    public ScriptEvaluationException(string message, bool isTimeout, Exception? inner = null) : base(message, inner) => IsTimeout = isTimeout;
 
-    public bool TimedOut { get; }
+    /// <summary>The script ran past its time limit (Conductor: FAILED) rather than failing (FAILED_WITH_TERMINAL_ERROR).</summary>
+    public bool IsTimeout { get; }
 }
 
 /// <summary>
-/// Evaluates Conductor's JavaScript expressions (INLINE, SWITCH/DECISION <c>javascript</c>, DO_WHILE conditions) with
-/// Jint 2.x, an ECMAScript 5.1 interpreter: <c>$</c> is the task input as a JS object, the value of the last statement
-/// is the result (e.g. <c>(function(){ return $.a + 1; })()</c>), and the result comes back as a plain value (whole
-/// numbers as <see cref="long"/>, other numbers as <see cref="double"/>, objects as maps, arrays as lists).
+/// JavaScript for INLINE, SWITCH, DECISION and DO_WHILE, on Jint 2.x: ECMAScript 5.1 (no arrow functions, let/const,
+/// template literals or classes). <c>$</c> is the task input; the value of the last statement is the result
+/// (e.g. <c>(function(){ return $.a + 1; })()</c>). Results come back as plain values, whole numbers as longs.
 /// </summary>
 public static class JavaScript
 {
-    /// <summary>Conductor's limit for one evaluation.</summary>
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(4);
+    /// <summary>Conductor's INLINE limit.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(4);
 
-    public static object? Evaluate(string expression, IDictionary<string, object?>? input)
+    public static object? Evaluate(string script, IDictionary<string, object?> input, TimeSpan? timeout = null)
     {
-        if (string.IsNullOrWhiteSpace(expression))
+        if (string.IsNullOrWhiteSpace(script))
         {
-            throw new ScriptException("The JavaScript expression is empty.", timedOut: false);
+            throw new ScriptEvaluationException("The script expression is empty.", isTimeout: false);
         }
-        var engine = new Jint.Engine(options => options.TimeoutInterval(Timeout).LimitRecursion(512));
+        var engine = new Jint.Engine(options => options
+            .TimeoutInterval(timeout ?? DefaultTimeout)
+            .LimitRecursion(256)
+            .Strict(false));
         try
         {
-            // The input goes in as JSON so scripts see ordinary JS objects and arrays.
-            engine.Execute("var $ = " + ConductorJson.Serialize(input ?? new Dictionary<string, object?>()) + ";");
-            var value = engine.Execute(expression).GetCompletionValue();
-            return ToPlain(engine, value);
+            engine.SetValue("__conductorInput", ConductorJson.Serialize(input));
+            engine.Execute("var $ = JSON.parse(__conductorInput);");
+            var value = engine.Execute(script).GetCompletionValue();
+            return ToPlain(value.ToObject());
         }
-        catch (TimeoutException e)
+        catch (TimeoutException ex)
         {
-            throw new ScriptException($"The JavaScript expression did not finish within {Timeout.TotalSeconds:0} seconds.", timedOut: true, e);
+            throw new ScriptEvaluationException($"The script did not finish within {(timeout ?? DefaultTimeout).TotalSeconds:0.#} s.", isTimeout: true, ex);
         }
-        catch (Exception e) when (e is Jint.Runtime.JavaScriptException or Jint.Parser.ParserException
-            or Jint.Runtime.RecursionDepthOverflowException or Jint.Runtime.StatementsCountOverflowException
-            or ArgumentException or InvalidOperationException)
+        catch (JavaScriptException ex)
         {
-            throw new ScriptException("Error evaluating the JavaScript expression: " + e.Message, timedOut: false, e);
+            throw new ScriptEvaluationException($"The script failed: {ex.Message} (line {ex.LineNumber})", isTimeout: false, ex);
+        }
+        catch (Exception ex) when (ex is not ScriptEvaluationException)
+        {
+            throw new ScriptEvaluationException($"The script could not run: {ex.Message}", isTimeout: false, ex);
         }
     }
 
-    private static object? ToPlain(Jint.Engine engine, JsValue value)
+    /// <summary>Checks that a script parses (at workflow registration); null when it does, else the problem.</summary>
+    public static string? SyntaxError(string script)
     {
-        if (value.IsUndefined() || value.IsNull())
+        try
         {
+            new Jint.Parser.JavaScriptParser().Parse(script);
             return null;
         }
-        if (value.IsBoolean())
+        catch (Exception ex)
         {
-            return value.AsBoolean();
+            return ex.Message;
         }
-        if (value.IsString())
-        {
-            return value.AsString();
-        }
-        if (value.IsNumber())
-        {
-            var number = value.AsNumber();
-            return number == Math.Floor(number) && !double.IsInfinity(number) && Math.Abs(number) < 9.007199254740992E15 ? (long)number : number;
-        }
-        var json = new Jint.Native.Json.JsonSerializer(engine).Serialize(value, JsValue.Undefined, JsValue.Undefined);
-        if (!json.IsString())
-        {
-            return null; // functions and other non-JSON values
-        }
-        using var document = JsonDocument.Parse(json.AsString());
-        return ConductorJson.ToPlain(document.RootElement);
     }
 
-    /// <summary>Conductor's DO_WHILE truthiness: true, or a number greater than zero.</summary>
-    public static bool IsTruthy(object? value) => value switch
+    private static object? ToPlain(object? value) => value switch
     {
-        bool b => b,
-        long l => l > 0,
-        int i => i > 0,
-        double d => d > 0,
-        _ => false,
+        null => null,
+        JsValue js when js.IsUndefined() || js.IsNull() => null,
+        ExpandoObject expando => ((IDictionary<string, object?>)expando!).ToDictionary(p => p.Key, p => ToPlain(p.Value), StringComparer.Ordinal),
+        IDictionary<string, object?> map => map.ToDictionary(p => p.Key, p => ToPlain(p.Value), StringComparer.Ordinal),
+        object?[] array => array.Select(ToPlain).ToList(),
+        double d when !double.IsInfinity(d) && Math.Floor(d) == d && Math.Abs(d) < 9.2e18 => (long)d,
+        int i => (long)i,
+        _ => value,
     };
 }
