@@ -234,7 +234,20 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
         var taskTypes = _workers!.Select(w => w.TaskType).ToArray();
         if (RegisterTaskDef)
         {
-            var registered = Task.Run(() => TaskDefRegistration.RegisterMissingAsync(api, taskTypes, _stopPolling.Token)).GetAwaiter().GetResult();
+            IReadOnlyList<string> registered;
+            try
+            {
+                registered = Task.Run(() => TaskDefRegistration.RegisterMissingAsync(api, taskTypes, _stopPolling.Token)).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (_pipelineStopping.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+            catch (ConductorException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "RegisterTaskDefFailed", CategoryOf(e.Kind), taskTypes));
+                return;
+            }
             foreach (var name in registered) WriteVerbose($"Registered task definition '{name}'.");
         }
 
