@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using ConductorTools.Api;
-using ConductorTools.Engine;
 
 namespace ConductorTools.PowerShell.WorkerLoop;
 
@@ -25,26 +24,11 @@ internal sealed class ConductorApiTransformationAttribute : ArgumentTransformati
 }
 
 /// <summary>
-/// The connection Invoke-WorkerLoop uses when -Connection is not given: the embedded engine on its default database,
-/// opened once per process and shared. (The module's connection state replaces this once Connect-Conductor exists.)
+/// The connection Invoke-WorkerLoop uses when -Connection is not given: the module's session connection
+/// (Connect-Conductor), else CONDUCTOR_SERVER_URL, else the shared embedded default.
 /// </summary>
 internal static class WorkerLoopConnection
 {
-    private static readonly object Gate = new();
-    private static EmbeddedConductor? _embedded;
-
-    public static IConductorApi Resolve(IConductorApi? connection, Action<string> verbose)
-    {
-        if (connection is not null) return connection;
-        lock (Gate)
-        {
-            if (_embedded is null)
-            {
-                var options = new EmbeddedConductorOptions();
-                verbose($"Not connected: using the embedded Conductor engine ({EmbeddedConductorOptions.DefaultDatabasePath}).");
-                _embedded = EmbeddedConductor.Open(options);
-            }
-            return _embedded;
-        }
-    }
+    public static IConductorApi Resolve(IConductorApi? connection, Action<string> verbose) =>
+        connection ?? Commands.ConductorCmdlet.Connections.Resolve(null, verbose).Api;
 }
