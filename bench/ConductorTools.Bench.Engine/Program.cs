@@ -12,7 +12,8 @@ var workers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture)
 string[] taskNames = ["bench_a", "bench_b", "bench_c"];
 
 Console.WriteLine($"Engine benchmark: 3-task SIMPLE workflow, {workers} in-process workers, file database (WAL), {Environment.ProcessorCount} CPUs");
-Console.WriteLine($"{"workflows",10} {"start/s",10} {"tasks",10} {"run s",8} {"tasks/s",10} {"db MB",8}");
+Console.WriteLine($"{"workflows",10} {"start/s",10} {"tasks",10} {"run s",8} {"tasks/s",10} {"vs first",9} {"db MB",8}");
+double? baseline = null;
 foreach (var size in sizes)
 {
     var directory = Path.Combine(Path.GetTempPath(), "ct-bench-" + Guid.NewGuid().ToString("N"));
@@ -71,8 +72,11 @@ foreach (var size in sizes)
             throw new InvalidOperationException($"Only {completed.TotalHits} of {size} workflows completed.");
         }
         var megabytes = Directory.GetFiles(directory).Sum(f => new FileInfo(f).Length) / 1024.0 / 1024.0;
+        var rate = expected / runClock.Elapsed.TotalSeconds;
+        baseline ??= rate;
+        // "vs first": throughput relative to the smallest run; 1.00 all the way down means total time grows linearly.
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{size,10} {size / startClock.Elapsed.TotalSeconds,10:F0} {expected,10} {runClock.Elapsed.TotalSeconds,8:F1} {expected / runClock.Elapsed.TotalSeconds,10:F0} {megabytes,8:F1}"));
+            $"{size,10} {size / startClock.Elapsed.TotalSeconds,10:F0} {expected,10} {runClock.Elapsed.TotalSeconds,8:F1} {rate,10:F0} {rate / baseline.Value,9:F2} {megabytes,8:F1}"));
     }
     finally
     {

@@ -157,7 +157,7 @@ public sealed partial class EmbeddedConductor
     }
 
     public Task<ConductorTask> GetTaskAsync(string taskId, CancellationToken cancellationToken = default) =>
-        RunAsync(tx => tx.Store.GetTask(taskId) ?? throw ConductorException.NotFound($"No such task found by id: {taskId}"), cancellationToken);
+        RunAsync(tx => Decider.Clone(tx.Store.GetTask(taskId) ?? throw ConductorException.NotFound($"No such task found by id: {taskId}")), cancellationToken);
 
     public async Task<IReadOnlyList<TaskExecLog>> GetTaskLogsAsync(string taskId, CancellationToken cancellationToken = default) =>
         await RunAsync(tx => tx.Store.GetLogs(taskId), cancellationToken).ConfigureAwait(false);

@@ -82,6 +82,7 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
                 ConductorErrorKind.Server, 500, e);
         }
         var engine = new EmbeddedConductor(options, store);
+        engine.RecoverInterruptedSystemTasks();
         engine._logger.LogInformation("Embedded Conductor opened {Path}", path);
         if (options.StartSweeper)
         {
@@ -236,6 +237,33 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>HTTP calls in flight when the previous process died are queued again (their worker was this process).</summary>
+    private void RecoverInterruptedSystemTasks()
+    {
+        var recovered = RunAsync(tx =>
+        {
+            var count = 0;
+            foreach (var taskId in tx.Store.TaskIdsByTypeAndStatus(WorkflowTaskTypes.Http, nameof(ConductorTaskStatus.IN_PROGRESS)))
+            {
+                var workflowId = tx.Store.GetTaskWorkflowId(taskId);
+                if (workflowId is null || tx.Load(workflowId) is not { } state || state.Workflow.Status.IsTerminal()
+                    || state.TaskById(taskId) is not { } task || task.WorkflowTask?.AsyncComplete == true)
+                {
+                    continue;
+                }
+                task.Status = ConductorTaskStatus.SCHEDULED;
+                tx.Store.Enqueue(taskId, Decider.HttpQueue, tx.Now, state.Workflow.Priority, tx.Now);
+                tx.SystemTaskQueued = true;
+                count++;
+            }
+            return count;
+        }, CancellationToken.None).GetAwaiter().GetResult();
+        if (recovered > 0)
+        {
+            _logger.LogInformation("Re-queued {Count} HTTP task(s) interrupted by the previous shutdown", recovered);
         }
     }
 

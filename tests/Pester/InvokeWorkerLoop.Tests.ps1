@@ -16,7 +16,12 @@ BeforeDiscovery {
 
 BeforeAll {
     $repoRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
+    # The staged module (build.ps1) when there is one, else the assembly of a plain `dotnet build`.
     $modulePath = Join-Path $repoRoot 'out/ConductorTools/ConductorTools.psd1'
+    if (-not (Test-Path $modulePath)) {
+        $modulePath = Get-ChildItem (Join-Path $repoRoot 'src/ConductorTools/bin') -Recurse -Filter ConductorTools.dll |
+            Sort-Object LastWriteTime -Descending | Select-Object -First 1 -ExpandProperty FullName
+    }
     if (-not (Get-Module ConductorTools)) { Import-Module $modulePath -ErrorAction Stop }
 
     # The local server on a free loopback port (in-memory engine), started once for the file.
@@ -40,29 +45,52 @@ BeforeAll {
     }
     $script:Server = Start-TestServer
 
+    # The suite talks to the backends through Core's IConductorApi directly (the engine in-process, or the HTTP client
+    # against the local server) and hands that to Invoke-WorkerLoop -Connection, so it depends on no other cmdlet.
+    function Wait-Async($Task) { $Task.GetAwaiter().GetResult() }
+    $script:None = [Threading.CancellationToken]::None
+
     function Connect-TestBackend([string] $Backend) {
-        if ($Backend -eq 'Embedded') { Connect-Conductor -Embedded -DatabasePath ':memory:' }
-        else { Connect-Conductor -ServerUrl "$($script:Server.Url)/api" }
+        if ($Backend -eq 'Embedded') {
+            $script:Api = [ConductorTools.Engine.EmbeddedConductor]::Open([ConductorTools.Engine.EmbeddedConductorOptions]@{ DatabasePath = ':memory:' })
+        }
+        else {
+            $options = [ConductorTools.Http.ConductorClientOptions]::new()
+            $options.ServerUrl = [uri] "$($script:Server.Url)/api"
+            $script:Api = [ConductorTools.Http.HttpConductorApi]::new($options, $null, $null, $null)
+        }
+        $global:PSDefaultParameterValues['Invoke-WorkerLoop:Connection'] = $script:Api
+    }
+
+    function Disconnect-TestBackend {
+        $global:PSDefaultParameterValues.Remove('Invoke-WorkerLoop:Connection')
+        $script:Api.Dispose()
     }
 
     # A one-task workflow per test so tests never see each other's tasks.
     function New-TestTaskType {
         $name = 'wl_' + [guid]::NewGuid().ToString('N').Substring(0, 12)
-        Register-TaskDef -Name $name -RetryCount 0 -ResponseTimeoutSeconds 30 | Out-Null
-        Register-WorkflowDef -InputObject @{
-            name = "$name-wf"; version = 1; schemaVersion = 2
-            tasks = @(@{ name = $name; taskReferenceName = 't'; type = 'SIMPLE'; inputParameters = @{
-                        name = '${workflow.input.name}'; count = '${workflow.input.count}'; Mode = '${workflow.input.Mode}' } })
-        } -Overwrite | Out-Null
+        $def = [ConductorTools.Model.TaskDef]::new($name)
+        $def.RetryCount = 0
+        $def.ResponseTimeoutSeconds = 30
+        Wait-Async $script:Api.RegisterTaskDefsAsync([ConductorTools.Model.TaskDef[]] @($def), $script:None)
+        $task = [ConductorTools.Model.WorkflowTask]@{ Name = $name; TaskReferenceName = 't'; Type = 'SIMPLE' }
+        $task.InputParameters = [Collections.Generic.Dictionary[string, object]]::new()
+        foreach ($key in 'name', 'count', 'Mode') { $task.InputParameters[$key] = '${workflow.input.' + $key + '}' }
+        $wf = [ConductorTools.Model.WorkflowDef]@{ Name = "$name-wf"; Version = 1 }
+        $wf.Tasks.Add($task)
+        Wait-Async $script:Api.RegisterWorkflowDefAsync($wf, $true, $script:None)
         $name
     }
 
-    function Start-TestWorkflow([string] $TaskType, [hashtable] $Input = @{}) {
-        Start-Workflow -Name "$TaskType-wf" -Version 1 -Input $Input
+    function Start-TestWorkflow([string] $TaskType, [hashtable] $Values = @{}) {
+        $wfInput = [Collections.Generic.Dictionary[string, object]]::new()
+        foreach ($k in $Values.Keys) { $wfInput[$k] = $Values[$k] }
+        Wait-Async $script:Api.StartWorkflowAsync("$TaskType-wf", $wfInput, 1, $null, 0, $script:None)
     }
 
     function Get-TestTask([string] $WorkflowId) {
-        (Get-Workflow -WorkflowId $WorkflowId -IncludeTasks).tasks[0]
+        (Wait-Async $script:Api.GetWorkflowAsync($WorkflowId, $true, $script:None)).Tasks[0]
     }
 
     function Get-RunspaceCount { @(Get-Runspace).Count }
@@ -74,7 +102,7 @@ AfterAll {
 
 Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backends {
     BeforeAll { Connect-TestBackend $Backend }
-    AfterAll { Disconnect-Conductor }
+    AfterAll { Disconnect-TestBackend }
 
     Context '<Mode> mode' -ForEach $Modes {
         It 'binds input to parameters by name, case-insensitively, and $Task to the whole task' {
@@ -132,16 +160,25 @@ Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backend
             $out.b | Should -Be @('x', 'y')
         }
 
-        It 'uses a New-TaskResult as is (IN_PROGRESS with callback)' {
+        It 'uses a task result output as is (IN_PROGRESS with callback)' {
             $type = New-TestTaskType
             $id = Start-TestWorkflow $type
             Invoke-WorkerLoop -TaskType $type -ScriptBlock {
-                New-TaskResult -Status IN_PROGRESS -CallbackAfterSeconds 60 -OutputData @{ step = 1 } -Log 'waiting'
+                $result = [ConductorTools.Model.TaskResult]@{ Status = 'IN_PROGRESS'; CallbackAfterSeconds = 60 }
+                $result.OutputData = @{ step = 1 }
+                $result.AddLog('waiting')
             } -Once @Throttle | Out-Null
             $task = Get-TestTask $id
-            $task.status | Should -Be 'IN_PROGRESS'
-            $task.callbackAfterSeconds | Should -Be 60
-            $task.outputData.step | Should -Be 1
+            $task.Status | Should -Be 'IN_PROGRESS'
+            $task.CallbackAfterSeconds | Should -Be 60
+            $task.OutputData.step | Should -Be 1
+        }
+
+        It 'uses a New-TaskResult as is' -Skip:(-not (Get-Command New-TaskResult -ErrorAction Ignore)) {
+            $type = New-TestTaskType
+            $id = Start-TestWorkflow $type
+            Invoke-WorkerLoop -TaskType $type -ScriptBlock { New-TaskResult -Status IN_PROGRESS -CallbackAfterSeconds 60 } -Once @Throttle | Out-Null
+            (Get-TestTask $id).Status | Should -Be 'IN_PROGRESS'
         }
 
         It 'fails the task on a terminating error with its message and the script stack in the log' {
@@ -159,7 +196,8 @@ Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backend
         It 'fails without retry on the non-retryable form: <Form>' -ForEach @(
             @{ Form = 'ErrorRecord NonRetryable'; Script = { throw [System.Management.Automation.ErrorRecord]::new([Exception]::new('bad input'), 'NonRetryable', 'InvalidData', $null) } }
             @{ Form = 'ErrorId NonRetryable'; Script = { Write-Error 'bad input' -ErrorId NonRetryable -ErrorAction Stop } }
-            @{ Form = 'New-TaskResult'; Script = { New-TaskResult -Status FAILED_WITH_TERMINAL_ERROR -ReasonForIncompletion 'bad input' } }
+            @{ Form = 'NonRetryableException'; Script = { throw [ConductorTools.Workers.NonRetryableException]::new('bad input') } }
+            @{ Form = 'task result'; Script = { [ConductorTools.Model.TaskResult]@{ Status = 'FAILED_WITH_TERMINAL_ERROR'; ReasonForIncompletion = 'bad input' } } }
         ) {
             $type = New-TestTaskType
             $id = Start-TestWorkflow $type
@@ -253,7 +291,7 @@ Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backend
         It 'registers missing task definitions with -RegisterTaskDef' {
             $name = 'wl_reg_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
             Invoke-WorkerLoop -TaskType $name -ScriptBlock { } -Once -RegisterTaskDef @Throttle | Out-Null
-            (Get-TaskDef -Name $name).name | Should -Be $name
+            (Wait-Async $script:Api.GetTaskDefAsync($name, $script:None)).Name | Should -Be $name
         }
     }
 
@@ -307,12 +345,11 @@ Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backend
             $type = New-TestTaskType
             $id = Start-TestWorkflow $type
             $ps = [powershell]::Create()
-            $conn = Get-ConductorConnection
             $null = $ps.AddScript({
                     param($ModulePath, $Type, $Connection, $Throttle)
                     Import-Module $ModulePath
                     Invoke-WorkerLoop -TaskType $Type -ScriptBlock { Start-Sleep -Seconds 2; 'finished' } -Connection $Connection -DrainTimeout '00:00:20' @Throttle
-                }).AddArgument($modulePath).AddArgument($type).AddArgument($conn).AddArgument($Throttle)
+                }).AddArgument($modulePath).AddArgument($type).AddArgument($script:Api).AddArgument($Throttle)
             $async = $ps.BeginInvoke()
             $deadline = [DateTime]::UtcNow.AddSeconds(20)
             while ((Get-TestTask $id).status -ne 'IN_PROGRESS' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
@@ -337,7 +374,7 @@ Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backend
                     param($ModulePath, $Type, $Connection)
                     Import-Module $ModulePath
                     Invoke-WorkerLoop -TaskType $Type -ScriptBlock { Start-Sleep -Seconds 60 } -Connection $Connection -ThrottleLimit 1 -DrainTimeout '00:00:01'
-                }).AddArgument($modulePath).AddArgument($type).AddArgument((Get-ConductorConnection))
+                }).AddArgument($modulePath).AddArgument($type).AddArgument($script:Api)
             $async = $ps.BeginInvoke()
             $deadline = [DateTime]::UtcNow.AddSeconds(20)
             while ((Get-TestTask $id).status -ne 'IN_PROGRESS' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }

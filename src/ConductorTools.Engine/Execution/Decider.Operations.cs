@@ -40,6 +40,7 @@ internal sealed partial class Decider
         {
             throw ConductorException.Conflict("There are no retryable tasks! Use restart if you want to attempt entire workflow execution again.");
         }
+        state.FullSave = true;
         workflow.Status = WorkflowStatus.RUNNING;
         workflow.LastRetriedTime = tx.Now;
         workflow.ReasonForIncompletion = null;
@@ -58,7 +59,7 @@ internal sealed partial class Decider
             }
             var retry = Clone(task);
             retry.WorkflowTask = task.WorkflowTask; // keep the definition's own node (stored by reference)
-            retry.TaskId = Guid.NewGuid().ToString();
+            retry.TaskId = Ids.New();
             retry.RetryCount = task.RetryCount + 1;
             retry.RetriedTaskId = task.TaskId;
             retry.Status = ConductorTaskStatus.SCHEDULED;
@@ -97,6 +98,7 @@ internal sealed partial class Decider
         {
             return;
         }
+        parent.FullSave = true;
         task.Status = ConductorTaskStatus.IN_PROGRESS;
         task.Executed = false;
         task.EndTime = 0;
@@ -185,6 +187,7 @@ internal sealed partial class Decider
         }
         var from = state.TaskById(request.ReRunFromTaskId!)
             ?? throw ConductorException.BadRequest($"Task {request.ReRunFromTaskId} not found in workflow {state.Id}: cannot rerun from it.");
+        state.FullSave = true;
         foreach (var later in state.Tasks.Where(t => t.Seq > from.Seq).ToList())
         {
             tx.Store.DeleteTask(later.TaskId!);

@@ -279,8 +279,10 @@ internal sealed partial class Decider
         }
         catch (Exception e)
         {
+            // Conductor: a script error is terminal, running out of time is an ordinary (retryable) failure.
             task.OutputData = new Dictionary<string, object?> { ["error"] = e.Message };
-            Finish(tx, task, ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR, e.Message);
+            var timedOut = e is Scripting.ScriptEvaluationException { IsTimeout: true };
+            Finish(tx, task, timedOut ? ConductorTaskStatus.FAILED : ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR, e.Message);
         }
     }
 

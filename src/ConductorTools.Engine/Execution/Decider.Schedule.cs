@@ -102,7 +102,7 @@ internal sealed partial class Decider
         var def = wt.TaskDefinition;
         var task = new ConductorTask
         {
-            TaskId = Guid.NewGuid().ToString(),
+            TaskId = Ids.New(),
             TaskType = taskType,
             TaskDefName = string.IsNullOrEmpty(wt.Name) ? taskType : wt.Name,
             ReferenceTaskName = RefFor(wt, iteration),
@@ -272,7 +272,7 @@ internal sealed partial class Decider
         {
             caseValue = EvaluateCase(wt, input);
         }
-        catch (Exception e) when (e is not ConductorException)
+        catch (Scripting.ScriptEvaluationException e)
         {
             Finish(tx, task, ConductorTaskStatus.FAILED, $"Error evaluating the expression of {wt.Type} {wt.TaskReferenceName}: {e.Message}");
             return;

@@ -91,7 +91,7 @@ internal sealed partial class Decider
         }
         var workflow = new Workflow
         {
-            WorkflowId = Guid.NewGuid().ToString(),
+            WorkflowId = Ids.New(),
             WorkflowName = def.Name,
             WorkflowVersion = def.Version,
             WorkflowDefinition = def,
@@ -565,7 +565,7 @@ internal sealed partial class Decider
         var delayMs = RetryDelayMs(def, failed.RetryCount);
         var retry = Clone(failed);
         retry.WorkflowTask = failed.WorkflowTask; // keep the definition's own node (stored by reference)
-        retry.TaskId = Guid.NewGuid().ToString();
+        retry.TaskId = Ids.New();
         retry.RetryCount = failed.RetryCount + 1;
         retry.RetriedTaskId = failed.TaskId;
         retry.Status = ConductorTaskStatus.SCHEDULED;

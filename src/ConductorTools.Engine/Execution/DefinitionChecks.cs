@@ -45,13 +45,43 @@ internal static class DefinitionChecks
                     $"Task type {task.Type} (taskReferenceName: {task.TaskReferenceName}) is not supported by the embedded engine; run this workflow on a Conductor server or use another task type.",
                     task.Type);
             }
+            foreach (var (field, script) in Scripts(task))
+            {
+                if (Scripting.JavaScript.SyntaxError(script) is { } problem)
+                {
+                    yield return new ValidationError($"workflowDef.tasks.{task.TaskReferenceName}.{field}",
+                        $"{field} of {task.Type} task {task.TaskReferenceName} is not valid JavaScript (ES5.1): {problem}", script);
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<(string Field, string Script)> Scripts(WorkflowTask task)
+    {
+        if (task.Type == WorkflowTaskTypes.Switch && task.EvaluatorType is "javascript" or "graaljs" && !string.IsNullOrWhiteSpace(task.Expression))
+        {
+            yield return ("expression", task.Expression!);
+        }
+        if (task.Type == WorkflowTaskTypes.Decision && !string.IsNullOrWhiteSpace(task.CaseExpression))
+        {
+            yield return ("caseExpression", task.CaseExpression!);
+        }
+        if (task.Type == WorkflowTaskTypes.DoWhile && !string.IsNullOrWhiteSpace(task.LoopCondition))
+        {
+            yield return ("loopCondition", task.LoopCondition!);
+        }
+        if (task.Type == WorkflowTaskTypes.Inline && task.InputParameters is { } input
+            && (!input.TryGetValue("evaluatorType", out var e) || e is null or "javascript" or "graaljs")
+            && input.TryGetValue("expression", out var expression) && expression is string text && !text.Contains("${"))
+        {
+            yield return ("inputParameters.expression", text);
         }
     }
 
     /// <summary>System task types Conductor has but the embedded engine does not run.</summary>
     private static readonly HashSet<string> Unsupported = new(StringComparer.Ordinal)
     {
-        WorkflowTaskTypes.Event, WorkflowTaskTypes.KafkaPublish, WorkflowTaskTypes.Lambda, WorkflowTaskTypes.ExclusiveJoin,
+        WorkflowTaskTypes.Event, WorkflowTaskTypes.KafkaPublish, WorkflowTaskTypes.JsonJqTransform, WorkflowTaskTypes.Lambda, WorkflowTaskTypes.ExclusiveJoin,
         "JDBC", "LLM_TEXT_COMPLETE", "LLM_CHAT_COMPLETE", "LLM_GENERATE_EMBEDDINGS", "LLM_GET_EMBEDDINGS", "LLM_INDEX_TEXT",
         "LLM_INDEX_DOCUMENT", "LLM_SEARCH_INDEX", "LLM_STORE_EMBEDDINGS", "LIST_MCP_TOOLS", "CALL_MCP_TOOL",
         "PULL_WORKFLOW_MESSAGES", "AGENT", "GET_AGENT_CARD", "CANCEL_AGENT",

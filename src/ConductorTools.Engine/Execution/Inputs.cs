@@ -1,3 +1,4 @@
+using ConductorTools.Engine.Expressions;
 using ConductorTools.Model;
 
 namespace ConductorTools.Engine.Execution;
@@ -9,33 +10,12 @@ namespace ConductorTools.Engine.Execution;
 internal static class Inputs
 {
     public static Dictionary<string, object?> ResolveTaskInput(WorkflowState state, Dictionary<string, object?>? inputParameters,
-        TaskDef? taskDef, string taskId)
-    {
-        _ = state;
-        _ = taskId;
-        var input = ConductorJson.CloneMap(inputParameters);
-        if (taskDef?.InputTemplate is { } template)
-        {
-            foreach (var pair in template)
-            {
-                if (!input.TryGetValue(pair.Key, out var value) || value is null)
-                {
-                    input[pair.Key] = ConductorJson.DeepClone(pair.Value);
-                }
-            }
-        }
-        return input;
-    }
+        TaskDef? taskDef, string taskId) =>
+        ParameterResolver.Resolve(inputParameters, ExpressionContext.Build(state.Workflow), taskId, taskDef?.InputTemplate);
 
-    public static object? ResolveValue(WorkflowState state, object? value)
-    {
-        _ = state;
-        return ConductorJson.DeepClone(value);
-    }
+    public static object? ResolveValue(WorkflowState state, object? value) =>
+        ParameterResolver.ResolveValue(value, ExpressionContext.Build(state.Workflow));
 
-    public static Dictionary<string, object?> ResolveMap(WorkflowState state, Dictionary<string, object?>? map)
-    {
-        _ = state;
-        return ConductorJson.CloneMap(map);
-    }
+    public static Dictionary<string, object?> ResolveMap(WorkflowState state, Dictionary<string, object?>? map) =>
+        ParameterResolver.Resolve(map, ExpressionContext.Build(state.Workflow));
 }

@@ -1,17 +1,15 @@
+using ConductorTools.Engine.Scripting;
+
 namespace ConductorTools.Engine.Execution;
 
 /// <summary>
-/// The engine's one door to the scripting pieces (JavaScript for INLINE/SWITCH/DECISION/DO_WHILE, jq for
-/// JSON_JQ_TRANSFORM, WAIT durations), implemented in <c>ConductorTools.Engine.Scripting</c>.
+/// The engine's one door to the scripting pieces (JavaScript for INLINE/SWITCH/DECISION/DO_WHILE, WAIT times),
+/// implemented in <c>ConductorTools.Engine.Scripting</c>.
 /// </summary>
 internal static class Scripts
 {
-    public static object? Evaluate(string expression, IDictionary<string, object?> input)
-    {
-        _ = expression;
-        _ = input;
-        throw new NotSupportedException("JavaScript evaluation is not available in this build of the embedded engine yet.");
-    }
+    /// <exception cref="ScriptEvaluationException">The script failed or ran out of time.</exception>
+    public static object? Evaluate(string expression, IDictionary<string, object?> input) => JavaScript.Evaluate(expression, input);
 
     public static bool IsTruthy(object? value) => value switch
     {
@@ -22,16 +20,18 @@ internal static class Scripts
         _ => false,
     };
 
+    /// <summary>
+    /// JSON_JQ_TRANSFORM is rejected when a workflow is registered (no jq implementation exists for .NET here, and a
+    /// partial one could answer wrongly); this guards definitions stored by an older build.
+    /// </summary>
     public static IReadOnlyList<object?> Jq(string query, IDictionary<string, object?> input)
     {
-        _ = query;
         _ = input;
-        throw new NotSupportedException("JSON_JQ_TRANSFORM is not available in this build of the embedded engine yet.");
+        throw new NotSupportedException(
+            $"JSON_JQ_TRANSFORM (query '{query}') is not supported by the embedded engine. Use an INLINE javascript task, or run this workflow on a Conductor server.");
     }
 
-    public static TimeSpan ParseDuration(string text) =>
-        throw new FormatException($"Unable to parse the WAIT duration '{text}' in this build of the embedded engine yet.");
+    public static TimeSpan ParseDuration(string text) => WaitTimes.ParseDuration(text);
 
-    public static DateTimeOffset ParseUntil(string text) =>
-        throw new FormatException($"Unable to parse the WAIT until '{text}' in this build of the embedded engine yet.");
+    public static DateTimeOffset ParseUntil(string text) => WaitTimes.ParseUntil(text);
 }

@@ -47,6 +47,10 @@ internal sealed class Tx
         {
             TaskShapes.Attach(task, workflow.WorkflowDefinition);
             workflow.Tasks.Add(task);
+            if (task.Retried || (task.Executed && (task.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal()))
+            {
+                state.SettledAtLoad.Add(task.TaskId!);
+            }
             state.StoredTaskJson[task.TaskId!] = taskJson;
         }
         _loaded[workflowId] = state;
@@ -96,6 +100,10 @@ internal sealed class Tx
             }
             foreach (var task in state.Tasks)
             {
+                if (!state.FullSave && state.SettledAtLoad.Contains(task.TaskId!))
+                {
+                    continue;
+                }
                 var json = TaskShapes.Serialize(task, definition);
                 if (!state.StoredTaskJson.TryGetValue(task.TaskId!, out var stored) || stored != json)
                 {

@@ -19,6 +19,13 @@ internal sealed class WorkflowState
 
     public long? StoredWake { get; set; }
 
+    /// <summary>Tasks that were finished and fully processed when loaded. Normal decider work never changes them, so
+    /// saving skips re-serialising them (a long workflow then costs little per update); operations that do change them
+    /// (retry, rerun, reviving a parent) set <see cref="FullSave"/>.</summary>
+    public HashSet<string> SettledAtLoad { get; } = new(StringComparer.Ordinal);
+
+    public bool FullSave { get; set; }
+
     public Dictionary<string, string> StoredTaskJson { get; } = new(StringComparer.Ordinal);
 
     public List<ConductorTask> Tasks => Workflow.Tasks;

@@ -38,6 +38,13 @@ internal sealed class SqliteStore : IDisposable
             Execute("PRAGMA synchronous=NORMAL;");
         }
         Execute("PRAGMA busy_timeout=10000;");
+        // A bigger page cache and memory-mapped reads keep lookups by id cheap as the file grows.
+        Execute("PRAGMA cache_size=-65536;");
+        Execute("PRAGMA temp_store=MEMORY;");
+        if (IsFile)
+        {
+            Execute("PRAGMA mmap_size=1073741824;");
+        }
         CreateSchema();
     }
 
@@ -271,8 +278,13 @@ CREATE INDEX IF NOT EXISTS ix_task_logs_task ON task_logs(task_id, id);
         NonQuery("UPDATE workflows SET wake_at = $w WHERE id = $id", ("$id", workflowId), ("$w", wakeAt));
 
     public void PutWorkflow(Workflow workflow, string json, long? wakeAt, long? definitionId) =>
-        NonQuery(@"INSERT OR REPLACE INTO workflows(id, name, version, status, correlation_id, parent_id, create_time, update_time, end_time, wake_at, json, def_id)
-VALUES ($id, $n, $v, $s, $c, $p, $ct, $ut, $et, $w, $j, $d)",
+        // An upsert touches only the indexes whose columns changed (REPLACE would delete and re-insert every entry).
+        NonQuery(@"INSERT INTO workflows(id, name, version, status, correlation_id, parent_id, create_time, update_time, end_time, wake_at, json, def_id)
+VALUES ($id, $n, $v, $s, $c, $p, $ct, $ut, $et, $w, $j, $d)
+ON CONFLICT(id) DO UPDATE SET name = excluded.name, version = excluded.version, status = excluded.status,
+  correlation_id = excluded.correlation_id, parent_id = excluded.parent_id, create_time = excluded.create_time,
+  update_time = excluded.update_time, end_time = excluded.end_time, wake_at = excluded.wake_at, json = excluded.json,
+  def_id = excluded.def_id",
             ("$id", workflow.WorkflowId), ("$n", workflow.WorkflowName ?? ""), ("$v", workflow.WorkflowVersion),
             ("$s", workflow.Status.ToString()), ("$c", workflow.CorrelationId), ("$p", workflow.ParentWorkflowId),
             ("$ct", workflow.CreateTime ?? 0), ("$ut", workflow.UpdateTime ?? 0), ("$et", workflow.EndTime),
@@ -280,7 +292,7 @@ VALUES ($id, $n, $v, $s, $c, $p, $ct, $ut, $et, $w, $j, $d)",
 
     /// <summary>Brings a workflow's next timer check forward to <paramref name="at"/> if it is earlier.</summary>
     public void WakeNoLaterThan(string workflowId, long at) =>
-        NonQuery("UPDATE workflows SET wake_at = CASE WHEN wake_at IS NULL OR wake_at > $at THEN $at ELSE wake_at END WHERE id = $id",
+        NonQuery("UPDATE workflows SET wake_at = $at WHERE id = $id AND (wake_at IS NULL OR wake_at > $at)",
             ("$id", workflowId), ("$at", at));
 
     public List<string> DueWorkflows(long now, int limit) =>
@@ -365,8 +377,10 @@ AND ($all = 1 OR status IN ('RUNNING','PAUSED')) ORDER BY create_time",
     public string? GetTaskWorkflowId(string taskId) => String("SELECT workflow_id FROM tasks WHERE id = $id", ("$id", taskId));
 
     public void PutTask(ConductorTask task, string json) =>
-        NonQuery(@"INSERT OR REPLACE INTO tasks(id, workflow_id, seq, ref_name, task_type, def_name, status, update_time, json)
-VALUES ($id, $w, $s, $r, $t, $d, $st, $u, $j)",
+        NonQuery(@"INSERT INTO tasks(id, workflow_id, seq, ref_name, task_type, def_name, status, update_time, json)
+VALUES ($id, $w, $s, $r, $t, $d, $st, $u, $j)
+ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, ref_name = excluded.ref_name, task_type = excluded.task_type,
+  def_name = excluded.def_name, status = excluded.status, update_time = excluded.update_time, json = excluded.json",
             ("$id", task.TaskId), ("$w", task.WorkflowInstanceId), ("$s", task.Seq), ("$r", task.ReferenceTaskName ?? ""),
             ("$t", task.TaskType ?? ""), ("$d", task.TaskDefName ?? ""), ("$st", task.Status?.ToString() ?? ""),
             ("$u", task.UpdateTime), ("$j", json));
@@ -376,6 +390,9 @@ VALUES ($id, $w, $s, $r, $t, $d, $st, $u, $j)",
         NonQuery("DELETE FROM queue WHERE task_id = $id", ("$id", taskId));
         NonQuery("DELETE FROM tasks WHERE id = $id", ("$id", taskId));
     }
+
+    public List<string> TaskIdsByTypeAndStatus(string taskType, string status) =>
+        Strings("SELECT id FROM tasks WHERE task_type = $t AND status = $s", ("$t", taskType), ("$s", status));
 
     public int CountTasks(string defName, string status) =>
         (int)(Long("SELECT COUNT(*) FROM tasks WHERE def_name = $d AND status = $s", ("$d", defName), ("$s", status)) ?? 0);

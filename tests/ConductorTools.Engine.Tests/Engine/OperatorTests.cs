@@ -310,4 +310,74 @@ public sealed class OperatorTests : EngineTestBase
         var missing = await StartAsync(Def("dynamic_missing", dynamic));
         Assert.Equal(WorkflowStatus.FAILED, (await GetAsync(missing)).Status);
     }
+
+    [Fact]
+    public async Task Do_while_over_a_list_runs_one_iteration_per_item()
+    {
+        var loop = Op(WorkflowTaskTypes.DoWhile, "loop", new() { ["_items"] = new List<object?> { "a", "b", "c" } });
+        loop.LoopOver = new() { Simple("body"), Op(WorkflowTaskTypes.Noop, "tick") };
+        var id = await StartAsync(Def("loop_wf", loop, Simple("after_loop")));
+        for (var i = 1; i <= 3; i++)
+        {
+            var body = await PollOneAsync("body");
+            Assert.Equal("body__" + i, body.ReferenceTaskName);
+            Assert.Equal(i, body.Iteration);
+            var running = (await GetAsync(id)).Tasks[0];
+            Assert.Equal((long)i, running.OutputData!["iteration"]);
+            Assert.Equal(new[] { "a", "b", "c" }[i - 1], running.OutputData["loopItem"]);
+            await CompleteAsync(body, new() { ["n"] = (long)i });
+        }
+        var workflow = await GetAsync(id);
+        var done = workflow.Tasks[0];
+        Assert.Equal(ConductorTaskStatus.COMPLETED, done.Status);
+        Assert.Equal(3L, done.OutputData!["iteration"]);
+        Assert.Equal(new Dictionary<string, object?> { ["n"] = 2L }, ((Dictionary<string, object?>)done.OutputData["2"]!)["body"]);
+        Assert.Equal(new[] { "loop", "body__1", "tick__1", "body__2", "tick__2", "body__3", "tick__3", "after_loop" },
+            workflow.Tasks.Select(t => t.ReferenceTaskName));
+        await CompleteAsync(await PollOneAsync("after_loop"));
+        Assert.Equal(WorkflowStatus.COMPLETED, (await GetAsync(id)).Status);
+    }
+
+    [Fact]
+    public async Task Do_while_with_an_empty_list_completes_at_once()
+    {
+        var loop = Op(WorkflowTaskTypes.DoWhile, "empty_loop", new() { ["_items"] = new List<object?>() });
+        loop.LoopOver = new() { Simple("never_runs") };
+        var id = await StartAsync(Def("empty_loop_wf", loop));
+        var workflow = await GetAsync(id);
+        Assert.Equal(WorkflowStatus.COMPLETED, workflow.Status);
+        Assert.Equal(0L, workflow.Tasks.Single().OutputData!["iteration"]);
+    }
+
+    [Fact]
+    public async Task Sub_workflow_with_an_inline_definition_and_retry_resumes_inside_the_child()
+    {
+        await Engine.RegisterTaskDefsAsync(new[] { new TaskDef("inner") { RetryCount = 0 } }, Ct);
+        var sub = Op(WorkflowTaskTypes.SubWorkflow, "inline_sub", new() { ["a"] = 1L });
+        sub.SubWorkflowParam = new SubWorkflowParams
+        {
+            WorkflowDefinition = new Dictionary<string, object?>
+            {
+                ["name"] = "inline_child",
+                ["tasks"] = new List<object?> { new Dictionary<string, object?> { ["name"] = "inner", ["taskReferenceName"] = "inner" } },
+            },
+        };
+        var id = await StartAsync(Def("inline_parent", sub));
+        var childId = (await GetAsync(id)).Tasks[0].SubWorkflowId!;
+        var child = await GetAsync(childId);
+        Assert.Equal("inline_child", child.WorkflowName);
+        Assert.Equal(new Dictionary<string, object?> { ["dynamic"] = true }, child.Input!["_systemMetadata"]);
+
+        await FailAsync(await PollOneAsync("inner"));
+        Assert.Equal(WorkflowStatus.FAILED, (await GetAsync(id)).Status);
+
+        await Engine.RetryWorkflowAsync(id, resumeSubworkflowTasks: true, Ct);
+        Assert.Equal(WorkflowStatus.RUNNING, (await GetAsync(childId)).Status);
+        Assert.Equal(WorkflowStatus.RUNNING, (await GetAsync(id)).Status);
+        await CompleteAsync(await PollOneAsync("inner"), new() { ["fixed"] = true });
+        var parent = await GetAsync(id);
+        Assert.Equal(WorkflowStatus.COMPLETED, parent.Status);
+        Assert.Equal(childId, Assert.Single(parent.Tasks).SubWorkflowId);
+        Assert.Equal(true, parent.Tasks[0].OutputData!["fixed"]);
+    }
 }

@@ -207,4 +207,24 @@ public sealed class SimpleLifecycleTests : EngineTestBase
         Assert.Equal(ConductorErrorKind.Conflict, conflict.Kind);
         Assert.Equal("Cannot terminate a COMPLETED workflow.", conflict.ServerMessage);
     }
+
+    [Fact]
+    public async Task Input_templates_fill_missing_keys_and_priority_is_validated()
+    {
+        await Engine.RegisterTaskDefsAsync(new[] { new TaskDef("templated") { InputTemplate = new() { ["region"] = "eu", ["size"] = 1L } } }, Ct);
+        var def = Def("templates", Simple("templated", input: new() { ["size"] = 5L }));
+        def.InputTemplate = new() { ["mode"] = "fast" };
+        var id = await StartAsync(def, new() { ["given"] = true });
+        Assert.Equal("fast", (await GetAsync(id)).Input!["mode"]);
+        var task = await PollOneAsync("templated");
+        Assert.Equal("eu", task.InputData!["region"]);
+        Assert.Equal(5L, task.InputData["size"]);
+
+        // An empty start input stays empty (Conductor adds template keys only to a non-empty input).
+        var empty = await Engine.StartWorkflowAsync("templates", new Dictionary<string, object?>(), cancellationToken: Ct);
+        Assert.Empty((await GetAsync(empty)).Input!);
+
+        var priority = await Assert.ThrowsAsync<ConductorException>(() => Engine.StartWorkflowAsync("templates", new Dictionary<string, object?>(), priority: 100, cancellationToken: Ct));
+        Assert.Equal(400, priority.StatusCode);
+    }
 }

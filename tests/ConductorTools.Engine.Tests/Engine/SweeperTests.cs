@@ -59,4 +59,43 @@ public sealed class SweeperTests
             Directory.Delete(Path.GetDirectoryName(directory)!, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Http_task_interrupted_by_a_shutdown_is_queued_again_on_open()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "ct-engine-http-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var path = Path.Combine(directory, "c.db");
+            string id;
+            await using (var engine = EmbeddedConductor.Open(new EmbeddedConductorOptions { DatabasePath = path, StartSweeper = false }))
+            {
+                id = await engine.StartWorkflowAsync(new StartWorkflowRequest
+                {
+                    Name = "http_recover",
+                    WorkflowDef = new WorkflowDef
+                    {
+                        Name = "http_recover",
+                        Tasks = { new WorkflowTask { Name = "call", TaskReferenceName = "call", Type = WorkflowTaskTypes.Http, InputParameters = new() { ["uri"] = "http://127.0.0.1:9/", ["method"] = "GET" } } },
+                    },
+                    Input = new(),
+                }, Ct);
+                // Taken by the HTTP runner, then the process goes away before the call returns.
+                Assert.Single(await engine.PollSystemAsync("_system:HTTP", 10, Ct));
+                Assert.Equal(ConductorTaskStatus.IN_PROGRESS, (await engine.GetWorkflowAsync(id, true, Ct)).Tasks[0].Status);
+            }
+            await using (var reopened = EmbeddedConductor.Open(new EmbeddedConductorOptions { DatabasePath = path, StartSweeper = false }))
+            {
+                Assert.Equal(ConductorTaskStatus.SCHEDULED, (await reopened.GetWorkflowAsync(id, true, Ct)).Tasks[0].Status);
+                await reopened.SweepAsync(Ct); // runs the call again: port 9 refuses, so the task fails this time
+                var workflow = await reopened.GetWorkflowAsync(id, true, Ct);
+                Assert.Equal(WorkflowStatus.FAILED, workflow.Status);
+                Assert.StartsWith("Failed to invoke HTTP task due to:", workflow.Tasks[0].ReasonForIncompletion);
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

@@ -1,0 +1,91 @@
+#Requires -Version 5.1
+<#
+.SYNOPSIS
+    Builds ConductorTools, stages the module into out/ConductorTools, and runs the tests.
+.PARAMETER Task
+    Build     - compile and stage out/ConductorTools (manifest, assemblies, format views, help).
+    Test      - Build, then run `dotnet test` and the Pester suite in a fresh pwsh.
+    Quickstart - Build, then run the quick start with the cmdlets on the embedded engine.
+    Package   - Build, then save the staged module as a .nupkg under out/ for the PowerShell Gallery.
+.PARAMETER Configuration
+    Debug or Release (default).
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Quickstart', 'Package')]
+    [string] $Task = 'Test',
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = $PSScriptRoot
+$staging = Join-Path $root 'out/ConductorTools'
+
+function Invoke-Native([string] $File, [string[]] $Arguments) {
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
+}
+
+function Build-Module {
+    Invoke-Native dotnet @('publish', (Join-Path $root 'src/ConductorTools/ConductorTools.csproj'), '-c', $Configuration, '-o', (Join-Path $root 'out/publish'))
+    if (Test-Path $staging) { Remove-Item $staging -Recurse -Force }
+    New-Item -ItemType Directory -Path $staging, (Join-Path $staging 'en-US') | Out-Null
+    Copy-Item (Join-Path $root 'ConductorTools.psd1') $staging
+    # PowerShell and its own assemblies come from the host; everything else the module needs ships with it.
+    Get-ChildItem (Join-Path $root 'out/publish') -File |
+        Where-Object { $_.Name -notlike 'System.Management.Automation*' -and $_.Extension -in '.dll', '.so', '.dylib' } |
+        Copy-Item -Destination $staging
+    $runtimes = Join-Path $root 'out/publish/runtimes'
+    if (Test-Path $runtimes) { Copy-Item $runtimes $staging -Recurse }   # SQLite native libraries per platform
+    Copy-Item (Join-Path $root 'module/*.format.ps1xml') $staging
+    Copy-Item (Join-Path $root 'module/en-US/*') (Join-Path $staging 'en-US')
+    # MAML help from the markdown help source (docs/en-US) with platyPS.
+    if (-not (Get-Module -ListAvailable platyPS)) {
+        Install-Module platyPS -Scope CurrentUser -Force -AllowClobber -Repository PSGallery
+    }
+    Import-Module platyPS
+    New-ExternalHelp -Path (Join-Path $root 'docs/en-US') -OutputPath (Join-Path $staging 'en-US') -Force | Out-Null
+    Test-ModuleManifest (Join-Path $staging 'ConductorTools.psd1') | Out-Null
+    Write-Host "Staged $staging"
+}
+
+function Test-Module {
+    Invoke-Native dotnet @('test', (Join-Path $root 'ConductorTools.slnx'), '-c', $Configuration)
+    if (-not (Get-Module -ListAvailable Pester | Where-Object Version -ge '5.0.0')) {
+        Install-Module Pester -MinimumVersion 5.0.0 -Scope CurrentUser -Force -SkipPublisherCheck -Repository PSGallery
+    }
+    # A fresh process, so the freshly built assemblies are the ones loaded.
+    $pwsh = if ($PSVersionTable.PSEdition -eq 'Core') { (Get-Process -Id $PID).Path } else { 'powershell.exe' }
+    $script = "Import-Module Pester -MinimumVersion 5.0.0; `$env:CONDUCTORTOOLS_MODULE = '$staging'; " +
+        "`$r = Invoke-Pester -Path '$(Join-Path $root 'tests/Pester')' -Output Detailed -PassThru; exit `$r.FailedCount"
+    Invoke-Native $pwsh @('-NoProfile', '-NonInteractive', '-Command', $script)
+}
+
+function Invoke-Quickstart {
+    $script = @"
+Import-Module '$staging/ConductorTools.psd1'
+Connect-Conductor -Embedded -DatabasePath ':memory:'
+Register-TaskDef greet -RetryCount 1 -TimeoutSeconds 60
+Register-WorkflowDef @{ name = 'hello'; version = 1; tasks = @(@{ name = 'greet'; taskReferenceName = 'greet'; inputParameters = @{ name = '`${workflow.input.name}' } }); outputParameters = @{ greeting = '`${greet.output.greeting}' } } -Force
+`$id = Start-Workflow hello @{ name = 'Conductor' }
+Invoke-WorkerLoop -TaskType greet -ScriptBlock { param(`$name) @{ greeting = "Hello, `$name!" } } -Once | Out-Null
+Wait-Workflow `$id -Timeout 00:00:30 | Select-Object WorkflowId, Status, @{ n = 'Output'; e = { `$_.Output | ConvertTo-Json -Compress } }
+"@
+    $pwsh = if ($PSVersionTable.PSEdition -eq 'Core') { (Get-Process -Id $PID).Path } else { 'powershell.exe' }
+    Invoke-Native $pwsh @('-NoProfile', '-NonInteractive', '-Command', $script)
+}
+
+switch ($Task) {
+    'Build' { Build-Module }
+    'Test' { Build-Module; Test-Module }
+    'Quickstart' { Build-Module; Invoke-Quickstart }
+    'Package' {
+        Build-Module
+        $repo = Join-Path $root 'out/repo'
+        New-Item -ItemType Directory -Path $repo -Force | Out-Null
+        Register-PSRepository -Name ConductorToolsLocal -SourceLocation $repo -PublishLocation $repo -InstallationPolicy Trusted -ErrorAction SilentlyContinue
+        Publish-Module -Path $staging -Repository ConductorToolsLocal
+        Write-Host "Package written to $repo"
+    }
+}

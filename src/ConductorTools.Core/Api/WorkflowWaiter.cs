@@ -1,0 +1,54 @@
+using ConductorTools.Model;
+
+namespace ConductorTools.Api;
+
+/// <summary>Waits for workflows to reach a terminal state, polling their status with a growing interval.</summary>
+public static class WorkflowWaiter
+{
+    /// <summary>
+    /// Returns the workflow (with tasks) once it is terminal. Throws <see cref="TimeoutException"/> naming the workflow and
+    /// its last status when <paramref name="timeout"/> passes first.
+    /// </summary>
+    public static async Task<Workflow> WaitAsync(IConductorApi api, string workflowId, TimeSpan timeout, CancellationToken cancellationToken = default,
+        TimeProvider? timeProvider = null)
+    {
+        var time = timeProvider ?? TimeProvider.System;
+        var until = time.GetUtcNow() + timeout;
+        var delay = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            var status = await api.GetWorkflowStatusAsync(workflowId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (status.Status.IsTerminal()) return await api.GetWorkflowAsync(workflowId, includeTasks: true, cancellationToken).ConfigureAwait(false);
+            var left = until - time.GetUtcNow();
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException(
+                    $"Workflow {workflowId} is still {status.Status} after {timeout.TotalSeconds:0.#} s. Wait longer (-Timeout), or check that workers are polling its tasks (Get-Workflow {workflowId}).");
+            }
+            await time.Delay(delay < left ? delay : left, cancellationToken).ConfigureAwait(false);
+            if (delay < TimeSpan.FromSeconds(1)) delay = TimeSpan.FromTicks(delay.Ticks * 2);
+        }
+    }
+}
+
+/// <summary>Builds Conductor's search query text from the filters scripts use.</summary>
+public static class WorkflowSearchQuery
+{
+    /// <summary>
+    /// <c>workflowType = 'name' AND status IN (A,B) AND correlationId = 'c' AND startTime &gt;= ms AND startTime &lt;= ms</c>;
+    /// null when there is no filter.
+    /// </summary>
+    public static string? Build(string? name, IReadOnlyCollection<WorkflowStatus>? statuses, string? correlationId,
+        DateTimeOffset? startedAfter, DateTimeOffset? startedBefore)
+    {
+        var parts = new List<string>();
+        if (!string.IsNullOrEmpty(name)) parts.Add($"workflowType = '{Quote(name!)}'");
+        if (statuses is { Count: > 0 }) parts.Add($"status IN ({string.Join(",", statuses)})");
+        if (!string.IsNullOrEmpty(correlationId)) parts.Add($"correlationId = '{Quote(correlationId!)}'");
+        if (startedAfter is { } after) parts.Add($"startTime >= {after.ToUnixTimeMilliseconds()}");
+        if (startedBefore is { } before) parts.Add($"startTime <= {before.ToUnixTimeMilliseconds()}");
+        return parts.Count == 0 ? null : string.Join(" AND ", parts);
+    }
+
+    private static string Quote(string value) => value.Replace("'", "''");
+}

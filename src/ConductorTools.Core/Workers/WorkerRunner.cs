@@ -1,0 +1,804 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using ConductorTools.Api;
+using ConductorTools.Model;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ConductorTools.Workers;
+
+/// <summary>Limits of one run besides its stop token.</summary>
+public sealed class WorkerRunLimits
+{
+    /// <summary>Poll no more than this many tasks in all, then drain and return.</summary>
+    public int? MaxTasks { get; init; }
+
+    /// <summary>Return once every worker found its queue empty with nothing in flight (drain what is queued).</summary>
+    public bool StopWhenIdle { get; init; }
+
+    /// <summary>Bounded cycle: stop polling what cannot finish by then, hand back what is unfinished just before it.</summary>
+    public DateTimeOffset? Deadline { get; init; }
+}
+
+/// <summary>
+/// The worker runtime: polls each task type for exactly its free slots (server-side long poll), runs handlers with
+/// bounded concurrency, reports results with retries (update-v2 chaining where the server has it) and an outbox for
+/// results that cannot be delivered, extends leases of long handlers, and drains gracefully. One runner per process
+/// is enough for any number of task types; it only talks to Conductor through <see cref="IConductorApi"/>.
+/// </summary>
+public sealed class WorkerRunner
+{
+    private readonly IConductorApi _api;
+    private readonly IReadOnlyList<WorkerState> _workers;
+    private readonly WorkerRunnerOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly ResultOutbox _outbox;
+    private readonly Random _jitter = new();
+
+    public WorkerRunner(IConductorApi api, IEnumerable<WorkerDefinition> workers, WorkerRunnerOptions? options = null,
+        ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    {
+        _api = api ?? throw new ArgumentNullException(nameof(api));
+        _options = options ?? new WorkerRunnerOptions();
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<WorkerRunner>();
+        _time = timeProvider ?? TimeProvider.System;
+        var list = new List<WorkerState>();
+        foreach (var definition in workers ?? throw new ArgumentNullException(nameof(workers)))
+        {
+            if (list.Any(w => w.TaskType == definition.TaskType))
+            {
+                throw new ArgumentException($"The task type '{definition.TaskType}' has more than one worker; give each task type one worker.", nameof(workers));
+            }
+            var effective = definition.Options.Clone();
+            if (_options.ApplyEnvironment) WorkerEnvironment.Apply(effective, definition.TaskType);
+            if (effective.Concurrency < 1)
+            {
+                throw new ArgumentException($"Worker '{definition.TaskType}' has concurrency {effective.Concurrency}; it must be at least 1.", nameof(workers));
+            }
+            list.Add(new WorkerState(definition, effective));
+        }
+        if (list.Count == 0) throw new ArgumentException("The runner needs at least one worker.", nameof(workers));
+        _workers = list;
+        _outbox = new ResultOutbox(_options.OutboxDirectory);
+    }
+
+    /// <summary>Raised for everything the runner does; handlers run on worker threads and must be quick.</summary>
+    public event EventHandler<WorkerEvent>? Event;
+
+    public IReadOnlyList<string> TaskTypes => _workers.Select(w => w.TaskType).ToList();
+
+    /// <summary>Effective options of a worker (after environment overrides).</summary>
+    public WorkerOptions GetOptions(string taskType) => Find(taskType).Options;
+
+    /// <summary>Results waiting in the outbox for delivery.</summary>
+    public int PendingResults => _outbox.Count;
+
+    public void Pause(string taskType)
+    {
+        Find(taskType).Paused = true;
+        Raise(new WorkerEvent(WorkerEventKind.Paused, taskType));
+    }
+
+    public void Resume(string taskType)
+    {
+        Find(taskType).Paused = false;
+        Raise(new WorkerEvent(WorkerEventKind.Resumed, taskType));
+    }
+
+    public bool IsPaused(string taskType) => Find(taskType).Paused;
+
+    /// <summary>Runs until <paramref name="stoppingToken"/> is cancelled (or a limit is reached), then drains and returns.</summary>
+    public Task<WorkerCycleSummary> RunAsync(CancellationToken stoppingToken, WorkerRunLimits? limits = null) =>
+        RunCoreAsync(limits ?? new WorkerRunLimits(), stoppingToken);
+
+    /// <summary>
+    /// One bounded cycle for serverless hosts: polls only while a task can still finish before <paramref name="deadline"/>,
+    /// hands back anything unfinished, and returns by the deadline (or sooner when <paramref name="cancellationToken"/> is
+    /// cancelled). Never throws for server errors: they are counted in the summary.
+    /// </summary>
+    public Task<WorkerCycleSummary> RunCycleAsync(DateTimeOffset deadline, CancellationToken cancellationToken = default) =>
+        RunCoreAsync(new WorkerRunLimits { Deadline = deadline }, cancellationToken);
+
+    private WorkerState Find(string taskType) =>
+        _workers.FirstOrDefault(w => string.Equals(w.TaskType, taskType, StringComparison.Ordinal))
+        ?? throw new ArgumentException($"No worker polls task type '{taskType}'. Known: {string.Join(", ", _workers.Select(w => w.TaskType))}.", nameof(taskType));
+
+    private async Task<WorkerCycleSummary> RunCoreAsync(WorkerRunLimits limits, CancellationToken stop)
+    {
+        var started = _time.GetUtcNow();
+        using var run = new RunState(limits, stop);
+        foreach (var worker in _workers) worker.IdleVersion = -1;
+
+        await FlushOutboxAsync(run, CancellationToken.None).ConfigureAwait(false);
+        using var outboxLoopStop = new CancellationTokenSource();
+        var outboxLoop = OutboxLoopAsync(run, outboxLoopStop.Token);
+
+        using var stopAtDeadline = limits.Deadline is { } d
+            ? _time.CreateTimer(_ => run.HardStopSafe(), null, Max(TimeSpan.Zero, d - _options.HandBackMargin - _time.GetUtcNow()), Timeout.InfiniteTimeSpan)
+            : null;
+
+        await Task.WhenAll(_workers.Select(w => PollLoopAsync(w, run))).ConfigureAwait(false);
+
+        // Drain: in-flight handlers finish within the grace period (or by the cycle's hand-back point), then are cancelled.
+        var drainUntil = limits.Deadline is { } deadline ? deadline - _options.HandBackMargin : _time.GetUtcNow() + _options.DrainTimeout;
+        if (!await WaitForInFlightAsync(run, Max(TimeSpan.Zero, drainUntil - _time.GetUtcNow())).ConfigureAwait(false))
+        {
+            run.HardStopSafe();
+            if (!await WaitForInFlightAsync(run, TimeSpan.FromSeconds(2)).ConfigureAwait(false))
+            {
+                // Handlers that ignore cancellation: give their tasks back now rather than strand them until responseTimeout.
+                foreach (var execution in run.InFlight.Values)
+                {
+                    if (execution.TryAbandon())
+                    {
+                        await HandBackAsync(execution.Worker, execution.Task, run, HandBackReason.Abandoned).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+
+        outboxLoopStop.Cancel();
+        await outboxLoop.ConfigureAwait(false);
+        // Results still kept get the rest of the drain window (at least one more try) before the run returns.
+        var flushUntil = drainUntil > _time.GetUtcNow() ? drainUntil : _time.GetUtcNow();
+        for (var attempt = 1; _outbox.Count > 0; attempt++)
+        {
+            if (await FlushOutboxAsync(run, CancellationToken.None).ConfigureAwait(false) && _outbox.Count == 0) break;
+            var pause = Backoff(_options.UpdateRetryDelay, _options.MaxUpdateRetryDelay, attempt);
+            if (_time.GetUtcNow() + pause > flushUntil) break;
+            await Delay(pause, CancellationToken.None).ConfigureAwait(false);
+        }
+        ReportUndelivered();
+
+        var summary = run.Summary(_time.GetUtcNow() - started);
+        _logger.LogInformation("Worker run finished: {Summary}", summary);
+        return summary;
+    }
+
+    private async Task PollLoopAsync(WorkerState worker, RunState run)
+    {
+        var options = worker.Options;
+        var stop = run.StopPolling.Token;
+        var errors = 0;
+        var authErrors = 0;
+        var empties = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                if (worker.Paused)
+                {
+                    WorkerMetrics.Paused.Add(1, WorkerMetrics.Type(worker.TaskType));
+                    await Delay(options.PollInterval < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(100) : options.PollInterval, stop).ConfigureAwait(false);
+                    continue;
+                }
+                if (run.Limits.Deadline is { } deadline && _time.GetUtcNow() + options.ExpectedExecutionTime > deadline)
+                {
+                    return; // nothing polled now could finish in time
+                }
+
+                await worker.Slots.WaitAsync(stop).ConfigureAwait(false);
+                var free = 1;
+                while (free < options.Concurrency && worker.Slots.Wait(0)) free++;
+                var count = run.ReserveBudget(free);
+                if (count < free) worker.Slots.Release(free - count);
+                if (count == 0)
+                {
+                    run.StopPollingSafe(); // task budget spent
+                    return;
+                }
+
+                IReadOnlyList<ConductorTask> tasks;
+                var pollStart = Stopwatch.GetTimestamp();
+                try
+                {
+                    WorkerMetrics.Polls.Add(1, WorkerMetrics.Type(worker.TaskType));
+                    tasks = await _api.BatchPollAsync(worker.TaskType, count, options.LongPollTimeout, options.WorkerId, options.Domain, stop)
+                        .ConfigureAwait(false);
+                    WorkerMetrics.PollTime.Record(WorkerMetrics.Seconds(pollStart), WorkerMetrics.Type(worker.TaskType));
+                }
+                catch
+                {
+                    worker.Slots.Release(count);
+                    run.ReturnBudget(count);
+                    throw;
+                }
+
+                errors = 0;
+                authErrors = 0;
+                var runnable = Math.Min(count, tasks.Count);
+                if (runnable < count)
+                {
+                    worker.Slots.Release(count - runnable);
+                    run.ReturnBudget(count - runnable);
+                }
+                if (tasks.Count == 0)
+                {
+                    if (run.Limits.StopWhenIdle) MarkIdle(worker, run);
+                    empties++;
+                    // Adaptive idle backoff: 1, 2, 4 ... ms up to the poll interval (the long poll already waited server-side).
+                    var idle = TimeSpan.FromMilliseconds(Math.Min(options.PollInterval.TotalMilliseconds, Math.Pow(2, Math.Min(empties, 20) - 1)));
+                    await Delay(idle, stop).ConfigureAwait(false);
+                    continue;
+                }
+
+                empties = 0;
+                run.Activity();
+                run.Add(ref run.PolledCount, tasks.Count);
+                Raise(new WorkerEvent(WorkerEventKind.Polled, worker.TaskType) { Count = tasks.Count });
+                for (var i = 0; i < tasks.Count; i++)
+                {
+                    if (i < runnable)
+                    {
+                        StartExecution(worker, tasks[i], run);
+                    }
+                    else
+                    {
+                        // The server handed out more than asked: never run beyond the limit, give the surplus back.
+                        _ = HandBackAsync(worker, tasks[i], run, HandBackReason.Surplus);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                run.Add(ref run.PollErrorCount, 1);
+                WorkerMetrics.PollErrors.Add(1, WorkerMetrics.Type(worker.TaskType), WorkerMetrics.Exception(ex));
+                Raise(new WorkerEvent(WorkerEventKind.PollFailed, worker.TaskType) { Error = ex });
+                var isAuth = ex is ConductorException { Kind: ConductorErrorKind.Unauthorized or ConductorErrorKind.Forbidden };
+                var delay = isAuth
+                    ? Backoff(_options.AuthErrorDelay, _options.MaxAuthErrorDelay, ++authErrors)
+                    : Backoff(_options.PollErrorDelay, _options.MaxPollErrorDelay, ++errors);
+                _logger.LogWarning(ex, "Polling {TaskType} failed ({Kind}); retrying in {Delay:0.0} s: {Message}",
+                    worker.TaskType, isAuth ? "authorization" : "error", delay.TotalSeconds, ex.Message);
+                try
+                {
+                    await Delay(delay, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void MarkIdle(WorkerState worker, RunState run)
+    {
+        var version = run.ActivityVersion;
+        if (run.InFlight.Count > 0) return;
+        worker.IdleVersion = version;
+        if (_workers.All(w => w.IdleVersion == version) && run.InFlight.Count == 0 && run.ActivityVersion == version)
+        {
+            run.StopPollingSafe();
+        }
+    }
+
+    private void StartExecution(WorkerState worker, ConductorTask task, RunState run)
+    {
+        var execution = new Execution(worker, task);
+        run.InFlight[task.TaskId ?? Guid.NewGuid().ToString()] = execution;
+        execution.Completion = Task.Run(() => ExecuteChainAsync(execution, run));
+    }
+
+    private async Task ExecuteChainAsync(Execution execution, RunState run)
+    {
+        var worker = execution.Worker;
+        var key = execution.Task.TaskId ?? "";
+        try
+        {
+            ConductorTask? current = execution.Task;
+            while (current is not null)
+            {
+                var result = await ExecuteOneAsync(worker, current, execution, run).ConfigureAwait(false);
+                if (result is null) break;
+                var takeNext = _options.UseUpdateV2 && !run.StopPolling.IsCancellationRequested && !worker.Paused;
+                var next = await DeliverAsync(worker, result, run, takeNext).ConfigureAwait(false);
+                if (next is null) break;
+                if (!run.StopPolling.IsCancellationRequested && run.ReserveBudget(1) == 1)
+                {
+                    // update-v2 handed us the next task: run it in the same slot without polling.
+                    run.Add(ref run.PolledCount, 1);
+                    Raise(new WorkerEvent(WorkerEventKind.Polled, worker.TaskType) { Count = 1 });
+                    current = next;
+                    execution.Retarget(next);
+                    continue;
+                }
+                await HandBackAsync(worker, next, run, HandBackReason.Surplus).ConfigureAwait(false);
+                break;
+            }
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Unexpected failure running a {TaskType} task; the runner goes on.", worker.TaskType);
+        }
+        finally
+        {
+            run.InFlight.TryRemove(key, out _);
+            run.Activity();
+            worker.Slots.Release();
+        }
+    }
+
+    private async Task<TaskResult?> ExecuteOneAsync(WorkerState worker, ConductorTask task, Execution execution, RunState run)
+    {
+        var options = worker.Options;
+        var timeout = HandlerTimeout(options, task);
+        using var handlerCts = CancellationTokenSource.CreateLinkedTokenSource(run.HardStop.Token);
+        if (timeout is { } limit) handlerCts.CancelAfter(limit);
+        using var lease = StartLeaseExtension(worker, task);
+
+        Raise(new WorkerEvent(WorkerEventKind.ExecutionStarted, worker.TaskType) { Task = task });
+        WorkerMetrics.ExecutionsStarted.Add(1, WorkerMetrics.Type(worker.TaskType));
+        WorkerMetrics.WorkerStarted();
+        var start = Stopwatch.GetTimestamp();
+        TaskResult result;
+        try
+        {
+            result = await worker.Definition.Handler(task, handlerCts.Token).ConfigureAwait(false) ?? TaskResults.Complete(task);
+        }
+        catch (OperationCanceledException) when (run.HardStop.IsCancellationRequested || !handlerCts.IsCancellationRequested)
+        {
+            // Stopped by the drain, or the handler gave up on its own: the task goes back to Conductor, not FAILED.
+            WorkerMetrics.WorkerFinished();
+            if (execution.TryAbandon()) await HandBackAsync(worker, task, run, HandBackReason.Cancelled).ConfigureAwait(false);
+            return null;
+        }
+        catch (OperationCanceledException ex)
+        {
+            result = TaskResults.Fail(task, $"The {worker.TaskType} handler did not finish within {timeout!.Value.TotalSeconds:0.#} s and was cancelled.");
+            Failed(worker, task, result, ex);
+        }
+        catch (NonRetryableException ex)
+        {
+            result = TaskResults.FailTerminal(task, ex.Message);
+            Failed(worker, task, result, ex);
+        }
+        catch (Exception ex)
+        {
+            result = TaskResults.Fail(task, ex.Message);
+            Failed(worker, task, result, ex);
+        }
+        WorkerMetrics.WorkerFinished();
+        var duration = TimeSpan.FromSeconds(WorkerMetrics.Seconds(start));
+        WorkerMetrics.ExecuteTime.Record(duration.TotalSeconds, WorkerMetrics.Type(worker.TaskType));
+
+        if (!execution.TryFinish()) return null; // abandoned and handed back by the drain while it ran
+        if (string.IsNullOrEmpty(result.TaskId)) result.TaskId = task.TaskId ?? "";
+        if (string.IsNullOrEmpty(result.WorkflowInstanceId)) result.WorkflowInstanceId = task.WorkflowInstanceId ?? "";
+        result.WorkerId ??= options.WorkerId;
+        result.Status ??= TaskResultStatus.COMPLETED;
+
+        switch (result.Status)
+        {
+            case TaskResultStatus.COMPLETED: run.Add(ref run.CompletedCount, 1); break;
+            case TaskResultStatus.IN_PROGRESS: run.Add(ref run.InProgressCount, 1); break;
+            default: run.Add(ref run.FailedCount, 1); break;
+        }
+        Raise(new WorkerEvent(result.Status is TaskResultStatus.FAILED or TaskResultStatus.FAILED_WITH_TERMINAL_ERROR or TaskResultStatus.CANCELED
+            ? WorkerEventKind.ExecutionFailed : WorkerEventKind.ExecutionCompleted, worker.TaskType)
+        { Task = task, Result = result, Duration = duration });
+        return result;
+    }
+
+    private void Failed(WorkerState worker, ConductorTask task, TaskResult result, Exception ex)
+    {
+        result.AddLog(ex.ToString());
+        WorkerMetrics.ExecuteErrors.Add(1, WorkerMetrics.Type(worker.TaskType), WorkerMetrics.Exception(ex));
+        _logger.LogWarning(ex, "Task {TaskId} ({TaskType}) failed: {Message}", task.TaskId, worker.TaskType, ex.Message);
+    }
+
+    private static TimeSpan? HandlerTimeout(WorkerOptions options, ConductorTask task)
+    {
+        if (options.HandlerTimeout is { } explicitLimit) return explicitLimit;
+        var perAttempt = task.TaskDefinition?.TimeoutSeconds ?? task.WorkflowTask?.TaskDefinition?.TimeoutSeconds ?? 0;
+        if (perAttempt > 0) return TimeSpan.FromSeconds(perAttempt);
+        if (!options.LeaseExtendEnabled && task.ResponseTimeoutSeconds > 0) return TimeSpan.FromSeconds(task.ResponseTimeoutSeconds);
+        return null;
+    }
+
+    private IDisposable? StartLeaseExtension(WorkerState worker, ConductorTask task)
+    {
+        if (!worker.Options.LeaseExtendEnabled || task.ResponseTimeoutSeconds <= 0) return null;
+        var interval = TimeSpan.FromSeconds(Math.Max(1, task.ResponseTimeoutSeconds * 0.8));
+        return _time.CreateTimer(_ => _ = ExtendLeaseAsync(worker, task), null, interval, interval);
+    }
+
+    private async Task ExtendLeaseAsync(WorkerState worker, ConductorTask task)
+    {
+        var keepAlive = new TaskResult(task.WorkflowInstanceId ?? "", task.TaskId ?? "", TaskResultStatus.IN_PROGRESS)
+        {
+            ExtendLease = true,
+            WorkerId = worker.Options.WorkerId,
+        };
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            try
+            {
+                await _api.UpdateTaskAsync(keepAlive).ConfigureAwait(false);
+                Raise(new WorkerEvent(WorkerEventKind.LeaseExtended, worker.TaskType) { Task = task });
+                return;
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning("Extending the lease of task {TaskId} failed (attempt {Attempt} of 3): {Message}", task.TaskId, attempt, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>Reports a result until Conductor accepts it; after a few failed attempts it goes to the outbox.</summary>
+    private async Task<ConductorTask?> DeliverAsync(WorkerState worker, TaskResult result, RunState run, bool takeNext)
+    {
+        var attempt = 0;
+        var shrunk = false;
+        while (true)
+        {
+            var start = Stopwatch.GetTimestamp();
+            try
+            {
+                ConductorTask? next = null;
+                if (takeNext) next = await _api.UpdateTaskV2Async(result, run.HardStop.Token).ConfigureAwait(false);
+                else await _api.UpdateTaskAsync(result, run.HardStop.Token).ConfigureAwait(false);
+                WorkerMetrics.UpdateTime.Record(WorkerMetrics.Seconds(start), WorkerMetrics.Type(worker.TaskType));
+                return next;
+            }
+            catch (ConductorException ex) when (ex.Kind == ConductorErrorKind.PayloadTooLarge && !shrunk)
+            {
+                shrunk = true;
+                _logger.LogError("The result of task {TaskId} ({TaskType}) is too large for the server: {Message}. Reporting it as FAILED without output.",
+                    result.TaskId, worker.TaskType, ex.Message);
+                result = new TaskResult(result.WorkflowInstanceId, result.TaskId, TaskResultStatus.FAILED)
+                {
+                    WorkerId = result.WorkerId,
+                    ReasonForIncompletion = "The task output is too large for the Conductor server (413). Return less data, or store it elsewhere and return a reference.",
+                    OutputData = new Dictionary<string, object?>(),
+                };
+            }
+            catch (ConductorException ex) when (!IsWorthRetrying(ex))
+            {
+                run.Add(ref run.UpdateFailureCount, 1);
+                WorkerMetrics.UpdateErrors.Add(1, WorkerMetrics.Type(worker.TaskType), WorkerMetrics.Exception(ex));
+                Raise(new WorkerEvent(WorkerEventKind.UpdateFailed, worker.TaskType) { Result = result, Error = ex });
+                _logger.LogError("Conductor rejected the result of task {TaskId} ({TaskType}, {Status}): {Message}",
+                    result.TaskId, worker.TaskType, result.Status, ex.Message);
+                return null;
+            }
+            catch (OperationCanceledException) when (run.HardStop.IsCancellationRequested)
+            {
+                KeepForLater(worker, result, run, null);
+                return null;
+            }
+            catch (Exception ex)
+            {
+                attempt++;
+                // Retries use plain updates: if update-v2 was applied but its answer lost, repeating it could hand out
+                // (and strand) yet another task, while repeating a plain update of a finished task is harmless.
+                takeNext = false;
+                run.Add(ref run.UpdateRetryCount, 1);
+                WorkerMetrics.UpdateErrors.Add(1, WorkerMetrics.Type(worker.TaskType), WorkerMetrics.Exception(ex));
+                Raise(new WorkerEvent(WorkerEventKind.UpdateRetried, worker.TaskType) { Result = result, Error = ex, Count = attempt });
+                if (attempt >= 3)
+                {
+                    KeepForLater(worker, result, run, ex);
+                    return null;
+                }
+                _logger.LogWarning("Reporting task {TaskId} ({TaskType}) failed (attempt {Attempt}); retrying: {Message}",
+                    result.TaskId, worker.TaskType, attempt, ex.Message);
+                try
+                {
+                    await Delay(Backoff(_options.UpdateRetryDelay, _options.MaxUpdateRetryDelay, attempt), run.HardStop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    KeepForLater(worker, result, run, ex);
+                    return null;
+                }
+            }
+        }
+    }
+
+    private static bool IsWorthRetrying(ConductorException ex) =>
+        ex.Retryable || ex.Kind is ConductorErrorKind.Transport or ConductorErrorKind.Timeout or ConductorErrorKind.Server
+            or ConductorErrorKind.RateLimited or ConductorErrorKind.Unauthorized;
+
+    private void KeepForLater(WorkerState worker, TaskResult result, RunState run, Exception? error)
+    {
+        try
+        {
+            _outbox.Add(result);
+            run.OutboxChanged();
+            _logger.LogWarning("The result of task {TaskId} ({TaskType}) could not be delivered yet{Reason}; kept in the outbox{Where} and retried.",
+                result.TaskId, worker.TaskType, error is null ? "" : ": " + error.Message,
+                _outbox.IsDurable ? " on disk" : " in memory");
+        }
+        catch (IOException ex)
+        {
+            _logger.LogError(ex, "Could not write the result of task {TaskId} to the outbox; the result is: {Result}", result.TaskId, ConductorJson.Serialize(result));
+        }
+    }
+
+    private async Task OutboxLoopAsync(RunState run, CancellationToken stop)
+    {
+        var failures = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var wait = _outbox.Count == 0 ? Timeout.InfiniteTimeSpan : Backoff(_options.UpdateRetryDelay, _options.MaxUpdateRetryDelay, failures + 1);
+                await run.WaitForOutboxAsync(wait, stop).ConfigureAwait(false);
+                failures = await FlushOutboxAsync(run, stop).ConfigureAwait(false) ? 0 : failures + 1;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Tries every pending result once; true when nothing transient failed.</summary>
+    private async Task<bool> FlushOutboxAsync(RunState run, CancellationToken stop)
+    {
+        var ok = true;
+        foreach (var result in _outbox.Snapshot())
+        {
+            try
+            {
+                await _api.UpdateTaskAsync(result, stop).ConfigureAwait(false);
+                _outbox.Remove(result.TaskId);
+                _logger.LogInformation("Delivered the kept result of task {TaskId}.", result.TaskId);
+            }
+            catch (ConductorException ex) when (!IsWorthRetrying(ex))
+            {
+                _outbox.Remove(result.TaskId);
+                run.Add(ref run.UpdateFailureCount, 1);
+                _logger.LogError("Conductor rejected the kept result of task {TaskId}: {Message}", result.TaskId, ex.Message);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                ok = false;
+                _logger.LogDebug("The kept result of task {TaskId} is still undeliverable: {Message}", result.TaskId, ex.Message);
+                break; // the server is still down; try again later
+            }
+        }
+        return ok;
+    }
+
+    private void ReportUndelivered()
+    {
+        if (_outbox.Count == 0) return;
+        if (_outbox.IsDurable)
+        {
+            _logger.LogWarning("{Count} task results could not be delivered; they are kept in {Directory} and delivered by the next run.",
+                _outbox.Count, _options.OutboxDirectory);
+            return;
+        }
+        foreach (var result in _outbox.Snapshot())
+        {
+            // No durable outbox: the result would be lost, so it is at least written out in full for an operator.
+            _logger.LogError("Could not deliver the result of task {TaskId} before stopping (configure OutboxDirectory to keep it): {Result}",
+                result.TaskId, ConductorJson.Serialize(result));
+        }
+    }
+
+    private async Task HandBackAsync(WorkerState worker, ConductorTask task, RunState run, HandBackReason reason)
+    {
+        var result = new TaskResult(task.WorkflowInstanceId ?? "", task.TaskId ?? "", TaskResultStatus.IN_PROGRESS)
+        {
+            CallbackAfterSeconds = _options.HandBackCallbackSeconds,
+            WorkerId = worker.Options.WorkerId,
+        };
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            try
+            {
+                await _api.UpdateTaskAsync(result).ConfigureAwait(false);
+                run.Add(ref run.HandedBackCount, 1);
+                Raise(new WorkerEvent(WorkerEventKind.HandedBack, worker.TaskType) { Task = task, Count = (int)reason });
+                return;
+            }
+            catch (Exception ex) when (attempt < 3)
+            {
+                _logger.LogDebug("Handing back task {TaskId} failed (attempt {Attempt}): {Message}", task.TaskId, attempt, ex.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt)).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning("Could not hand task {TaskId} ({TaskType}) back: {Message}. Conductor re-queues it after its response timeout.",
+                    task.TaskId, worker.TaskType, ex.Message);
+            }
+        }
+    }
+
+    private async Task<bool> WaitForInFlightAsync(RunState run, TimeSpan limit)
+    {
+        var until = _time.GetUtcNow() + limit;
+        while (true)
+        {
+            var pending = run.InFlight.Values.Select(e => e.Completion).Where(t => t is not null).Cast<Task>().ToArray();
+            if (pending.Length == 0) return true;
+            var remaining = until - _time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero) return false;
+            await Task.WhenAny(Task.WhenAll(pending), _time.Delay(remaining)).ConfigureAwait(false);
+        }
+    }
+
+    private TimeSpan Backoff(TimeSpan first, TimeSpan max, int attempt)
+    {
+        var baseMs = Math.Min(max.TotalMilliseconds, first.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30)));
+        double factor;
+        lock (_jitter) factor = 0.5 + _jitter.NextDouble() / 2; // "equal jitter": between half and all of the delay
+        return TimeSpan.FromMilliseconds(baseMs * factor);
+    }
+
+    private Task Delay(TimeSpan delay, CancellationToken cancellationToken) =>
+        delay <= TimeSpan.Zero ? Task.CompletedTask : _time.Delay(delay, cancellationToken);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private void Raise(WorkerEvent e)
+    {
+        try
+        {
+            Event?.Invoke(this, e);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "A worker event handler threw; the runner goes on.");
+        }
+    }
+
+    internal enum HandBackReason
+    {
+        Cancelled = 0,
+        Surplus = 1,
+        Abandoned = 2,
+    }
+
+    private sealed class WorkerState
+    {
+        public WorkerState(WorkerDefinition definition, WorkerOptions options)
+        {
+            Definition = definition;
+            Options = options;
+            Slots = new SemaphoreSlim(options.Concurrency, options.Concurrency);
+            Paused = options.Paused;
+        }
+
+        public WorkerDefinition Definition { get; }
+        public WorkerOptions Options { get; }
+        public string TaskType => Definition.TaskType;
+        public SemaphoreSlim Slots { get; }
+        public volatile bool Paused;
+        public long IdleVersion = -1;
+    }
+
+    private sealed class Execution
+    {
+        private int _state; // 0 running, 1 finished, 2 abandoned
+
+        public Execution(WorkerState worker, ConductorTask task)
+        {
+            Worker = worker;
+            Task = task;
+        }
+
+        public WorkerState Worker { get; }
+        public ConductorTask Task { get; private set; }
+        public Task? Completion { get; set; }
+
+        public bool TryAbandon() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
+
+        public bool TryFinish() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
+
+        public void Retarget(ConductorTask next)
+        {
+            Task = next;
+            Interlocked.Exchange(ref _state, 0);
+        }
+    }
+
+    private sealed class RunState : IDisposable
+    {
+        private readonly object _budgetLock = new();
+        private int? _budget;
+        private long _activity;
+        private readonly SemaphoreSlim _outboxSignal = new(0);
+
+        public RunState(WorkerRunLimits limits, CancellationToken stop)
+        {
+            Limits = limits;
+            _budget = limits.MaxTasks;
+            StopPolling = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            HardStop = new CancellationTokenSource();
+        }
+
+        public WorkerRunLimits Limits { get; }
+        public CancellationTokenSource StopPolling { get; }
+        public CancellationTokenSource HardStop { get; }
+        public ConcurrentDictionary<string, Execution> InFlight { get; } = new(StringComparer.Ordinal);
+        public long ActivityVersion => Interlocked.Read(ref _activity);
+
+        public long PolledCount, CompletedCount, FailedCount, InProgressCount, HandedBackCount, UpdateRetryCount, UpdateFailureCount, PollErrorCount;
+
+        public void Add(ref long counter, long value) => Interlocked.Add(ref counter, value);
+
+        public void Activity() => Interlocked.Increment(ref _activity);
+
+        public int ReserveBudget(int wanted)
+        {
+            lock (_budgetLock)
+            {
+                if (_budget is null) return wanted;
+                var granted = Math.Min(wanted, _budget.Value);
+                _budget -= granted;
+                return granted;
+            }
+        }
+
+        public void ReturnBudget(int count)
+        {
+            lock (_budgetLock)
+            {
+                if (_budget is not null) _budget += count;
+            }
+        }
+
+        public void StopPollingSafe()
+        {
+            try
+            {
+                StopPolling.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+
+        public void HardStopSafe()
+        {
+            StopPollingSafe();
+            try
+            {
+                HardStop.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+
+        public void OutboxChanged() => _outboxSignal.Release();
+
+        public async Task WaitForOutboxAsync(TimeSpan wait, CancellationToken stop)
+        {
+            await _outboxSignal.WaitAsync(wait, stop).ConfigureAwait(false);
+        }
+
+        public WorkerCycleSummary Summary(TimeSpan duration) => new()
+        {
+            Polled = Interlocked.Read(ref PolledCount),
+            Completed = Interlocked.Read(ref CompletedCount),
+            Failed = Interlocked.Read(ref FailedCount),
+            InProgress = Interlocked.Read(ref InProgressCount),
+            HandedBack = Interlocked.Read(ref HandedBackCount),
+            UpdateRetries = Interlocked.Read(ref UpdateRetryCount),
+            UpdateFailures = Interlocked.Read(ref UpdateFailureCount),
+            PollErrors = Interlocked.Read(ref PollErrorCount),
+            Duration = duration,
+        };
+
+        public void Dispose()
+        {
+            StopPolling.Dispose();
+            HardStop.Dispose();
+            _outboxSignal.Dispose();
+        }
+    }
+}
