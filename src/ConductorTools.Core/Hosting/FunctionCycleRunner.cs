@@ -1,0 +1,112 @@
+using ConductorTools.Api;
+using ConductorTools.Workers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ConductorTools.Hosting;
+
+/// <summary>What one timer invocation did: its group, its deadline and the worker runtime's cycle summary.</summary>
+public sealed record FunctionCycleResult(string Group, IReadOnlyList<string> TaskTypes, CycleDeadline Deadline, WorkerCycleSummary Summary, bool CancelledByHost)
+{
+    public override string ToString() =>
+        $"[{Group}] polled {Summary.Polled}, completed {Summary.Completed}, failed {Summary.Failed}, handed back {Summary.HandedBack}" +
+        (CancelledByHost ? " (cancelled by the host)" : "");
+}
+
+/// <summary>
+/// Runs one bounded worker cycle per serverless invocation (the Azure Functions timer): computes the deadline from the
+/// function timeout less the safety margin, picks the workers of the invocation's task-type group, runs the worker
+/// runtime's <see cref="WorkerRunner.RunCycleAsync"/> until the deadline or until the host cancels the invocation
+/// (unfinished tasks are handed back), and logs the summary. The Functions app only calls <see cref="RunAsync"/>.
+/// </summary>
+public sealed partial class FunctionCycleRunner
+{
+    private readonly ConductorHostSettings _settings;
+    private readonly IConductorApi _api;
+    private readonly IReadOnlyList<WorkerDefinition> _workers;
+    private readonly FunctionTimeout? _hostJsonTimeout;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    /// <param name="settings">The app settings.</param>
+    /// <param name="api">Conductor (the HTTP client in the app; any <see cref="IConductorApi"/>).</param>
+    /// <param name="workers">Every registered worker; each timer function runs those of its group.</param>
+    /// <param name="hostJsonTimeout">functionTimeout from the app's host.json (null: not set, the plan default applies).</param>
+    /// <param name="loggerFactory">Where the runtime and the summary log.</param>
+    /// <param name="timeProvider">Clock for the deadline.</param>
+    public FunctionCycleRunner(ConductorHostSettings settings, IConductorApi api, IEnumerable<WorkerDefinition> workers,
+        FunctionTimeout? hostJsonTimeout, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    {
+        _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        _api = api ?? throw new ArgumentNullException(nameof(api));
+        _workers = (workers ?? throw new ArgumentNullException(nameof(workers))).ToList();
+        _hostJsonTimeout = hostJsonTimeout;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger("ConductorTools.Hosting.FunctionCycle");
+        _time = timeProvider ?? TimeProvider.System;
+
+        var duplicate = _workers.GroupBy(w => w.TaskType, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new ArgumentException($"Two workers are registered for task type '{duplicate.Key}': register one handler per task type.", nameof(workers));
+
+        // App settings decide what a cycle may do: concurrency per task type (when set), and the expected execution
+        // time, so the runtime stops polling CONDUCTOR_DRAIN_TIMEOUT before the deadline.
+        foreach (var worker in _workers)
+        {
+            if (_settings.ConcurrencyFor(worker.TaskType) is { } concurrency)
+                worker.Options.Concurrency = concurrency;
+            worker.Options.ExpectedExecutionTime = _settings.DrainTimeout;
+        }
+    }
+
+    /// <summary>Options of the worker runtime for each cycle (delivery retries, hand-back, outbox).</summary>
+    public WorkerRunnerOptions RunnerOptions { get; } = new();
+
+    /// <summary>
+    /// Runs one cycle for <paramref name="group"/> (<see cref="ConductorHostSettings.DefaultGroup"/> for task types in no
+    /// group). Returns when the cycle is over: at the deadline, or soon after <paramref name="cancellationToken"/> (the
+    /// invocation's token) is cancelled, with every unfinished task handed back. Server failures do not throw; settings
+    /// errors do (<see cref="ConductorSettingsException"/>, listing every problem).
+    /// </summary>
+    public async Task<FunctionCycleResult> RunAsync(string group, bool isPastDue = false, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(group)) throw new ArgumentException("A task-type group name is required (\"default\" for task types in no group).", nameof(group));
+        var deadline = CycleDeadline.Compute(_time.GetUtcNow(), _settings, _hostJsonTimeout);
+        var taskTypes = _settings.TaskTypesFor(group, _workers.Select(w => w.TaskType));
+        if (taskTypes.Count == 0)
+        {
+            LogNothingToDo(_logger, group, string.Join(", ", _workers.Select(w => w.TaskType)));
+            return new FunctionCycleResult(group, taskTypes, deadline, new WorkerCycleSummary(), false);
+        }
+
+        var selected = _workers.Where(w => taskTypes.Contains(w.TaskType)).ToList();
+        LogStarting(_logger, group, string.Join(", ", taskTypes), deadline, isPastDue, _settings);
+
+        // A runner per invocation: it holds no connections of its own, and each invocation may run another group.
+        var runner = new WorkerRunner(_api, selected, RunnerOptions, _loggerFactory, _time);
+        var summary = await runner.RunCycleAsync(deadline.Deadline, cancellationToken).ConfigureAwait(false);
+        var cancelled = cancellationToken.IsCancellationRequested;
+        var result = new FunctionCycleResult(group, taskTypes, deadline, summary, cancelled);
+        var level = summary.Failed > 0 || summary.HandedBack > 0 || summary.UpdateFailures > 0 || summary.PollErrors > 0 || cancelled
+            ? LogLevel.Warning : LogLevel.Information;
+        LogSummary(_logger, level, group, summary.Polled, summary.Completed, summary.Failed, summary.HandedBack, summary.InProgress,
+            summary.UpdateRetries, summary.UpdateFailures, summary.PollErrors, summary.Duration.TotalSeconds, cancelled);
+        return result;
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information,
+        Message = "Conductor cycle [{Group}] starting for {TaskTypes}: {Deadline}; past due {IsPastDue}; {Settings}")]
+    private static partial void LogStarting(ILogger logger, string group, string taskTypes, CycleDeadline deadline, bool isPastDue, ConductorHostSettings settings);
+
+    [LoggerMessage(EventId = 2,
+        Message = "Conductor cycle [{Group}] done: polled {Polled}, completed {Completed}, failed {Failed}, handed back {HandedBack}, " +
+                  "in progress {InProgress}, update retries {UpdateRetries}, undelivered {UpdateFailures}, poll errors {PollErrors}, " +
+                  "{DurationSeconds:0.0} s, cancelled by host {Cancelled}")]
+    private static partial void LogSummary(ILogger logger, LogLevel level, string group, long polled, long completed, long failed, long handedBack,
+        long inProgress, long updateRetries, long updateFailures, long pollErrors, double durationSeconds, bool cancelled);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning,
+        Message = "Conductor cycle [{Group}]: no task type to work on (registered workers: {Registered}); check CONDUCTOR_TASK_GROUPS")]
+    private static partial void LogNothingToDo(ILogger logger, string group, string registered);
+}

@@ -1,0 +1,214 @@
+using System.Collections.Concurrent;
+using ConductorTools.Api;
+using ConductorTools.Engine;
+using ConductorTools.Functions;
+using ConductorTools.Hosting;
+using ConductorTools.Model;
+using ConductorTools.Workers;
+using Microsoft.Extensions.Logging;
+
+namespace ConductorTools.Functions.Tests;
+
+/// <summary>
+/// The Functions timer's cycle end to end: Core's <see cref="FunctionCycleRunner"/> and the worker runtime against the
+/// embedded Conductor engine (in memory) behind a fault-injecting proxy. The local HTTP server (ConductorTools.Server's
+/// LocalConductorServer) is not on main yet; when it lands, the same tests run through HttpConductorApi against it
+/// (verified in a scratch build with the server branch: all pass).
+/// </summary>
+public sealed class FunctionCycleTests : IAsyncLifetime
+{
+    private const string SlowTaskType = "slow_task";
+    private EmbeddedConductor _engine = null!;
+    private FaultyConductorApi _faults = null!;
+    private IConductorApi _client = null!;
+    private readonly ListLoggerProvider _logs = new();
+    private ILoggerFactory _loggerFactory = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _engine = EmbeddedConductor.Open(new EmbeddedConductorOptions { DatabasePath = EmbeddedConductorOptions.InMemory });
+        (_client, _faults) = FaultyConductorApi.Wrap(_engine);
+        _loggerFactory = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Information));
+
+        await _client.RegisterTaskDefsAsync([new TaskDef(SampleWorkers.GreetTaskType), new TaskDef(SlowTaskType)]);
+        foreach (var type in new[] { SampleWorkers.GreetTaskType, SlowTaskType })
+        {
+            await _client.RegisterWorkflowDefAsync(new WorkflowDef
+            {
+                Name = type + "_flow",
+                Tasks = [new WorkflowTask { Name = type, TaskReferenceName = type + "_ref", InputParameters = new() { ["name"] = "Ada" } }],
+            }, overwrite: true);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _engine.DisposeAsync();
+        _loggerFactory.Dispose();
+    }
+
+    /// <summary>Settings as the app would read them; a short function timeout keeps the test to a few seconds.</summary>
+    private ConductorHostSettings Settings(string timeout = "00:00:08", params (string Key, string Value)[] extra)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            [ConductorHostSettings.ServerUrlKey] = "http://127.0.0.1:8080/api",
+            [ConductorHostSettings.PollScheduleKey] = "0 */1 * * * *",
+            [ConductorHostSettings.FunctionTimeoutKey] = timeout,
+            [ConductorHostSettings.SafetyMarginKey] = "00:00:03",
+            [ConductorHostSettings.DrainTimeoutKey] = "00:00:02",
+            [ConductorHostSettings.ConcurrencyKey] = "4",
+        };
+        foreach (var (k, v) in extra) values[k] = v;
+        return ConductorHostSettings.Bind(k => values.TryGetValue(k, out var v) ? v : null);
+    }
+
+    private FunctionCycleRunner Runner(ConductorHostSettings settings, params WorkerDefinition[] workers) =>
+        new(settings, _client, workers, hostJsonTimeout: null, _loggerFactory);
+
+    private static WorkerDefinition Greet() => new(SampleWorkers.GreetTaskType, SampleWorkers.GreetAsync);
+
+    private async Task<List<string>> StartAsync(string taskType, int count)
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < count; i++)
+            ids.Add(await _client.StartWorkflowAsync(taskType + "_flow", new Dictionary<string, object?>()));
+        return ids;
+    }
+
+    [Fact]
+    public async Task A_cycle_completes_queued_work_before_its_deadline_and_logs_the_summary()
+    {
+        var workflows = await StartAsync(SampleWorkers.GreetTaskType, 6);
+        var settings = Settings();
+
+        var result = await Runner(settings, Greet()).RunAsync(ConductorHostSettings.DefaultGroup, cancellationToken: TestContext.Current.CancellationToken);
+        var finished = DateTimeOffset.UtcNow;
+
+        Assert.Equal(6, result.Summary.Polled);
+        Assert.Equal(6, result.Summary.Completed);
+        Assert.Equal(0, result.Summary.Failed);
+        Assert.Equal(0, result.Summary.HandedBack);
+        Assert.False(result.CancelledByHost);
+        // Back inside the function timeout: the host never has to kill the invocation.
+        Assert.True(finished < result.Deadline.Start + result.Deadline.Timeout.Value!.Value, $"finished {finished:O}, {result.Deadline}");
+        for (var i = 0; i < workflows.Count; i++)
+        {
+            var wf = await _client.GetWorkflowAsync(workflows[i], cancellationToken: TestContext.Current.CancellationToken);
+            Assert.Equal(WorkflowStatus.COMPLETED, wf.Status);
+            Assert.Equal("Hello, Ada!", wf.Tasks!.Single().OutputData!["greeting"]?.ToString());
+        }
+        var summary = Assert.Single(_logs.Messages, m => m.Message.StartsWith("Conductor cycle [default] done", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Information, summary.Level);
+        Assert.Contains("polled 6, completed 6, failed 0, handed back 0", summary.Message, StringComparison.Ordinal);
+        Assert.Contains(_logs.Messages, m => m.Message.StartsWith("Conductor cycle [default] starting for greet", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task What_cannot_finish_by_the_deadline_is_handed_back_and_pollable_again()
+    {
+        var workflow = (await StartAsync(SlowTaskType, 1)).Single();
+        var started = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slow = new WorkerDefinition(SlowTaskType, async (task, ct) =>
+        {
+            started.TrySetResult(task.TaskId!);
+            await Task.Delay(Timeout.Infinite, ct); // longer than any cycle: only the deadline ends it
+            return TaskResults.Complete(task, null);
+        });
+
+        var result = await Runner(Settings(), slow, Greet()).RunAsync(ConductorHostSettings.DefaultGroup, cancellationToken: TestContext.Current.CancellationToken);
+
+        var taskId = await started.Task;
+        Assert.Equal(1, result.Summary.Polled);
+        Assert.Equal(1, result.Summary.HandedBack);
+        Assert.Equal(0, result.Summary.Completed);
+        var warning = Assert.Single(_logs.Messages, m => m.Message.StartsWith("Conductor cycle [default] done", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("handed back 1", warning.Message, StringComparison.Ordinal);
+
+        // Not stranded IN_PROGRESS until responseTimeoutSeconds (an hour here): the next poll gets it at once.
+        var again = await _client.PollAsync(SlowTaskType, "next-invocation", cancellationToken: TestContext.Current.CancellationToken);
+        Assert.NotNull(again);
+        Assert.Equal(taskId, again.TaskId);
+        Assert.Equal(WorkflowStatus.RUNNING, (await _client.GetWorkflowAsync(workflow, cancellationToken: TestContext.Current.CancellationToken)).Status);
+    }
+
+    [Fact]
+    public async Task A_cycle_survives_server_errors_on_poll_and_update()
+    {
+        var workflows = await StartAsync(SampleWorkers.GreetTaskType, 4);
+        // Polls failing four times in a row (more than HttpConductorApi's own 3 attempts), result updates twice.
+        _faults.FailNext("BatchPoll", 4);
+        _faults.FailNext("UpdateTask", 2);
+
+        var result = await Runner(Settings("00:00:12"), Greet()).RunAsync(ConductorHostSettings.DefaultGroup, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(4, _faults.Injected["BatchPoll"]);
+        Assert.Equal(2, _faults.Injected["UpdateTask"]);
+        Assert.Equal(4, result.Summary.Completed);
+        Assert.Equal(0, result.Summary.HandedBack);
+        Assert.True(result.Summary.PollErrors >= 1, $"poll errors {result.Summary.PollErrors}");
+        Assert.True(result.Summary.UpdateRetries >= 2, $"update retries {result.Summary.UpdateRetries}");
+        foreach (var id in workflows)
+            Assert.Equal(WorkflowStatus.COMPLETED, (await _client.GetWorkflowAsync(id, cancellationToken: TestContext.Current.CancellationToken)).Status);
+    }
+
+    [Fact]
+    public async Task A_group_runs_only_its_task_types()
+    {
+        await StartAsync(SampleWorkers.GreetTaskType, 2);
+        await StartAsync(SlowTaskType, 1);
+        var settings = Settings(extra: (ConductorHostSettings.TaskGroupsKey, "slow=" + SlowTaskType));
+        var slowCalled = false;
+        var slow = new WorkerDefinition(SlowTaskType, (task, ct) => { slowCalled = true; return Task.FromResult(TaskResults.Complete(task, null)); });
+
+        var result = await Runner(settings, Greet(), slow).RunAsync(ConductorHostSettings.DefaultGroup, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal([SampleWorkers.GreetTaskType], result.TaskTypes);
+        Assert.Equal(2, result.Summary.Completed);
+        Assert.False(slowCalled);
+        Assert.Equal(1, await _client.GetQueueSizeAsync(SlowTaskType, cancellationToken: TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Settings_problems_fail_the_invocation_with_every_problem()
+    {
+        var settings = Settings(extra: (ConductorHostSettings.TaskConcurrencyKey, "unknown_type=2"));
+        var e = await Assert.ThrowsAsync<ConductorSettingsException>(() =>
+            Runner(settings, Greet()).RunAsync("no_such_group", cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Equal(2, e.Problems.Count);
+        Assert.Throws<ArgumentException>(() => Runner(Settings(), Greet(), Greet()));
+    }
+
+    [Fact]
+    public void App_settings_set_each_workers_concurrency_and_expected_execution_time()
+    {
+        var settings = Settings(extra: (ConductorHostSettings.TaskConcurrencyKey, "greet=9"));
+        var greet = Greet();
+        var other = new WorkerDefinition("other", (t, ct) => Task.FromResult(TaskResults.Complete(t, null)), new WorkerOptions { Concurrency = 2 });
+        _ = Runner(settings, greet, other);
+        Assert.Equal(9, greet.Options.Concurrency);
+        Assert.Equal(4, other.Options.Concurrency); // CONDUCTOR_CONCURRENCY
+        Assert.Equal(TimeSpan.FromSeconds(2), greet.Options.ExpectedExecutionTime);
+    }
+}
+
+/// <summary>Captures log lines for assertions.</summary>
+internal sealed class ListLoggerProvider : ILoggerProvider
+{
+    public ConcurrentQueue<(LogLevel Level, string Category, string Message)> Entries { get; } = new();
+
+    public IReadOnlyList<(LogLevel Level, string Message)> Messages => Entries.Select(e => (e.Level, e.Message)).ToList();
+
+    public ILogger CreateLogger(string categoryName) => new ListLogger(this, categoryName);
+
+    public void Dispose() { }
+
+    private sealed class ListLogger(ListLoggerProvider owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner.Entries.Enqueue((logLevel, category, formatter(state, exception)));
+    }
+}
