@@ -48,7 +48,25 @@ if ($Timer.IsPastDue) {
 }
 Write-Information "Conductor cycle [$group] starting: $($taskTypes -join ', '); $deadline; throttle $($loop.ThrottleLimit ?? 'sequential'); $settings" -InformationAction Continue
 
-Connect-Conductor -ServerUrl $settings.ServerUrl.AbsoluteUri
+# Auth as selected by the settings (Core): Orkes key/secret, or an Entra token from the app's managed identity through
+# Az.Accounts (shipped with the PowerShell worker). Tokens are renewed by Connect-Conductor's -TokenProvider.
+$connect = @{ ServerUrl = $settings.ServerUrl.AbsoluteUri }
+switch ($settings.AuthMode.ToString()) {
+    'OrkesKey' {
+        $secret = ConvertTo-SecureString $settings.KeySecret -AsPlainText -Force
+        $connect.Credential = [pscredential]::new($settings.KeyId, $secret)
+    }
+    { $_ -in 'ManagedIdentity', 'DefaultAzureCredential' } {
+        if (-not (Get-AzContext -ErrorAction SilentlyContinue)) {
+            $identity = @{ Identity = $true }
+            if ($settings.ManagedIdentityClientId) { $identity.AccountId = $settings.ManagedIdentityClientId }
+            Connect-AzAccount @identity | Out-Null
+        }
+        $resource = $settings.Scope -replace '/\.default$', ''
+        $connect.TokenProvider = { Get-AzAccessToken -ResourceUrl $resource }.GetNewClosure()
+    }
+}
+Connect-Conductor @connect
 
 $summary = Invoke-WorkerLoop @loop
 
