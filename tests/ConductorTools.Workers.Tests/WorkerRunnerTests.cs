@@ -6,24 +6,6 @@ namespace ConductorTools.Workers.Tests;
 
 public class WorkerRunnerTests
 {
-    private static WorkerOptions Fast(int concurrency = 1) => new()
-    {
-        Concurrency = concurrency,
-        PollInterval = TimeSpan.FromMilliseconds(20),
-        LongPollTimeout = TimeSpan.FromMilliseconds(100),
-        WorkerId = "test-worker",
-    };
-
-    private static WorkerRunnerOptions RunnerOptions(string? outbox = null) => new()
-    {
-        UpdateRetryDelay = TimeSpan.FromMilliseconds(10),
-        PollErrorDelay = TimeSpan.FromMilliseconds(10),
-        AuthErrorDelay = TimeSpan.FromMilliseconds(10),
-        DrainTimeout = TimeSpan.FromSeconds(5),
-        OutboxDirectory = outbox,
-        ApplyEnvironment = false,
-    };
-
     private static async Task AssertAllCompleted(IConductorApi api, IEnumerable<string> workflowIds)
     {
         foreach (var id in workflowIds)
@@ -40,7 +22,7 @@ public class WorkerRunnerTests
     {
         await using var engine = Backend.Open();
         var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "double", 40);
-        var runner = new WorkerRunner(engine, [new WorkerDefinition("double", Backend.Echo, Fast(concurrency: 4))], RunnerOptions());
+        var runner = new WorkerRunner(engine, [new WorkerDefinition("double", Backend.Echo, TestOptions.Fast(concurrency: 4))], TestOptions.Runner());
 
         var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { StopWhenIdle = true });
 
@@ -64,7 +46,7 @@ public class WorkerRunnerTests
             await Task.Delay(20, ct);
             Interlocked.Decrement(ref running);
             return TaskResults.Complete(task);
-        }, Fast(concurrency: 3))], RunnerOptions());
+        }, TestOptions.Fast(concurrency: 3))], TestOptions.Runner());
 
         var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { MaxTasks = 7 });
 
@@ -88,7 +70,7 @@ public class WorkerRunnerTests
         var runner = new WorkerRunner(engine, [new WorkerDefinition("boom", (task, _) =>
             task.WorkflowInstanceId == ids[0]
                 ? throw new InvalidOperationException("disk full")
-                : throw new NonRetryableException("bad input"), Fast())], RunnerOptions());
+                : throw new NonRetryableException("bad input"), TestOptions.Fast())], TestOptions.Runner());
 
         var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { StopWhenIdle = true });
 
@@ -111,7 +93,7 @@ public class WorkerRunnerTests
         var runner = new WorkerRunner(engine, [new WorkerDefinition("slowpoke", (task, _) =>
             Task.FromResult(task.PollCount < 3
                 ? TaskResults.InProgress(task, 0, new Dictionary<string, object?> { ["progress"] = task.PollCount })
-                : TaskResults.Complete(task, new Dictionary<string, object?> { ["workflowId"] = task.WorkflowInstanceId })), Fast())], RunnerOptions());
+                : TaskResults.Complete(task, new Dictionary<string, object?> { ["workflowId"] = task.WorkflowInstanceId })), TestOptions.Fast())], TestOptions.Runner());
 
         var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { StopWhenIdle = true });
 
@@ -125,9 +107,9 @@ public class WorkerRunnerTests
     {
         await using var engine = Backend.Open();
         var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "stuck", 1);
-        var options = Fast();
+        var options = TestOptions.Fast();
         options.ExpectedExecutionTime = TimeSpan.Zero;
-        var runnerOptions = RunnerOptions();
+        var runnerOptions = TestOptions.Runner();
         runnerOptions.HandBackMargin = TimeSpan.FromMilliseconds(500);
         var runner = new WorkerRunner(engine, [new WorkerDefinition("stuck", async (task, ct) =>
         {
@@ -157,7 +139,7 @@ public class WorkerRunnerTests
             started.TrySetResult();
             await Task.Delay(300, CancellationToken.None);
             return TaskResults.Complete(task, new Dictionary<string, object?> { ["workflowId"] = task.WorkflowInstanceId });
-        }, Fast())], RunnerOptions());
+        }, TestOptions.Fast())], TestOptions.Runner());
         using var stop = new CancellationTokenSource();
 
         var run = runner.RunAsync(stop.Token);
@@ -197,7 +179,7 @@ public class WorkerRunnerTests
         {
             executions.AddOrUpdate(task.TaskId!, 1, (_, c) => c + 1);
             return Backend.Echo(task, ct);
-        }, Fast(concurrency: 4))], RunnerOptions());
+        }, TestOptions.Fast(concurrency: 4))], TestOptions.Runner());
 
         var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { StopWhenIdle = true });
 
@@ -220,14 +202,14 @@ public class WorkerRunnerTests
             {
                 if (name is nameof(IConductorApi.UpdateTaskV2Async) or nameof(IConductorApi.UpdateTaskAsync)) throw FaultyApi.Transient(name);
             };
-            var down = new WorkerRunner(api, [new WorkerDefinition("offline", Backend.Echo, Fast())], RunnerOptions(outbox));
+            var down = new WorkerRunner(api, [new WorkerDefinition("offline", Backend.Echo, TestOptions.Fast())], TestOptions.Runner(outbox));
             var summary = await down.RunAsync(CancellationToken.None, new WorkerRunLimits { MaxTasks = 1 });
             Assert.Equal(1, summary.Completed);
             Assert.Single(Directory.GetFiles(outbox, "*.json"));
             Assert.Equal(WorkflowStatus.RUNNING, (await engine.GetWorkflowAsync(ids[0])).Status);
 
             // Next start, server reachable again: the kept result is delivered before anything else.
-            var up = new WorkerRunner(engine, [new WorkerDefinition("offline", Backend.Echo, Fast())], RunnerOptions(outbox));
+            var up = new WorkerRunner(engine, [new WorkerDefinition("offline", Backend.Echo, TestOptions.Fast())], TestOptions.Runner(outbox));
             await up.RunAsync(CancellationToken.None, new WorkerRunLimits { MaxTasks = 0 });
             Assert.Empty(Directory.GetFiles(outbox, "*.json"));
             Assert.Equal(WorkflowStatus.COMPLETED, (await engine.GetWorkflowAsync(ids[0])).Status);
@@ -250,7 +232,7 @@ public class WorkerRunnerTests
             if (name != nameof(IConductorApi.BatchPollAsync) || Interlocked.Exchange(ref first, 1) == 1) return null;
             return engine.BatchPollAsync("greedy", 3, TimeSpan.Zero, "test-worker"); // asked for 1, got 3
         };
-        var runner = new WorkerRunner(api, [new WorkerDefinition("greedy", Backend.Echo, Fast(concurrency: 1))], RunnerOptions());
+        var runner = new WorkerRunner(api, [new WorkerDefinition("greedy", Backend.Echo, TestOptions.Fast(concurrency: 1))], TestOptions.Runner());
 
         var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { StopWhenIdle = true });
 
@@ -267,9 +249,9 @@ public class WorkerRunnerTests
         {
             if (name == nameof(IConductorApi.BatchPollAsync)) throw new ConductorException("401 from test", ConductorErrorKind.Unauthorized, 401);
         };
-        var options = Fast();
+        var options = TestOptions.Fast();
         options.ExpectedExecutionTime = TimeSpan.Zero;
-        var runner = new WorkerRunner(api, [new WorkerDefinition("nothing", Backend.Echo, options)], RunnerOptions());
+        var runner = new WorkerRunner(api, [new WorkerDefinition("nothing", Backend.Echo, options)], TestOptions.Runner());
         var errors = 0;
         runner.Event += (_, e) => { if (e.Kind == WorkerEventKind.PollFailed) Interlocked.Increment(ref errors); };
 
@@ -285,9 +267,9 @@ public class WorkerRunnerTests
     {
         await using var engine = Backend.Open();
         var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "pausable", 1);
-        var options = Fast();
+        var options = TestOptions.Fast();
         options.Paused = true;
-        var runner = new WorkerRunner(engine, [new WorkerDefinition("pausable", Backend.Echo, options)], RunnerOptions());
+        var runner = new WorkerRunner(engine, [new WorkerDefinition("pausable", Backend.Echo, options)], TestOptions.Runner());
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
         await Task.Delay(300);

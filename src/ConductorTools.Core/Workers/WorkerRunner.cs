@@ -118,14 +118,25 @@ public sealed class WorkerRunner
             ? _time.CreateTimer(_ => run.HardStopSafe(), null, Max(TimeSpan.Zero, d - _options.HandBackMargin - _time.GetUtcNow()), Timeout.InfiniteTimeSpan)
             : null;
 
+        // The moment the caller cancels (host shutting down), in-flight handlers get at most DrainTimeout from then on.
+        using var onCancel = stop.Register(() => run.MarkCancelled(_time.GetUtcNow()));
+
         await Task.WhenAll(_workers.Select(w => PollLoopAsync(w, run))).ConfigureAwait(false);
 
-        // Drain: in-flight handlers finish within the grace period (or by the cycle's hand-back point), then are cancelled.
-        var drainUntil = limits.Deadline is { } deadline ? deadline - _options.HandBackMargin : _time.GetUtcNow() + _options.DrainTimeout;
-        if (!await WaitForInFlightAsync(run, Max(TimeSpan.Zero, drainUntil - _time.GetUtcNow())).ConfigureAwait(false))
+        // Drain: in-flight handlers finish within the grace period, then are cancelled and handed back. A bounded cycle's
+        // grace period runs to its hand-back point (deadline − HandBackMargin), unless the caller cancels: then it ends at
+        // min(hand-back point, cancellation + DrainTimeout), also when the cancellation comes during the drain.
+        var pollingEnded = _time.GetUtcNow();
+        DateTimeOffset DrainEnd()
+        {
+            var end = limits.Deadline is { } deadline ? deadline - _options.HandBackMargin : pollingEnded + _options.DrainTimeout;
+            return run.CancelledAt is { } cancelled && cancelled + _options.DrainTimeout < end ? cancelled + _options.DrainTimeout : end;
+        }
+        if (!await WaitForInFlightAsync(run, DrainEnd).ConfigureAwait(false))
         {
             run.HardStopSafe();
-            if (!await WaitForInFlightAsync(run, TimeSpan.FromSeconds(2)).ConfigureAwait(false))
+            var grace = _time.GetUtcNow() + TimeSpan.FromSeconds(2);
+            if (!await WaitForInFlightAsync(run, () => grace).ConfigureAwait(false))
             {
                 // Handlers that ignore cancellation: give their tasks back now rather than strand them until responseTimeout.
                 foreach (var execution in run.InFlight.Values)
@@ -141,6 +152,7 @@ public sealed class WorkerRunner
         outboxLoopStop.Cancel();
         await outboxLoop.ConfigureAwait(false);
         // Results still kept get the rest of the drain window (at least one more try) before the run returns.
+        var drainUntil = DrainEnd();
         var flushUntil = drainUntil > _time.GetUtcNow() ? drainUntil : _time.GetUtcNow();
         for (var attempt = 1; _outbox.Count > 0; attempt++)
         {
@@ -617,16 +629,21 @@ public sealed class WorkerRunner
         }
     }
 
-    private async Task<bool> WaitForInFlightAsync(RunState run, TimeSpan limit)
+    /// <summary>Waits until nothing is in flight (true) or <paramref name="until"/> passes (false); <paramref name="until"/> is
+    /// read again when the run is cancelled, which may bring it forward.</summary>
+    private async Task<bool> WaitForInFlightAsync(RunState run, Func<DateTimeOffset> until)
     {
-        var until = _time.GetUtcNow() + limit;
         while (true)
         {
             var pending = run.InFlight.Values.Select(e => e.Completion).Where(t => t is not null).Cast<Task>().ToArray();
             if (pending.Length == 0) return true;
-            var remaining = until - _time.GetUtcNow();
+            var remaining = until() - _time.GetUtcNow();
             if (remaining <= TimeSpan.Zero) return false;
-            await Task.WhenAny(Task.WhenAll(pending), _time.Delay(remaining)).ConfigureAwait(false);
+            using var wake = new CancellationTokenSource();
+            var waits = new List<Task>(3) { Task.WhenAll(pending), _time.Delay(remaining, wake.Token) };
+            if (!run.Cancelled.IsCompleted) waits.Add(run.Cancelled);
+            await Task.WhenAny(waits).ConfigureAwait(false);
+            wake.Cancel(); // release the timer
         }
     }
 
@@ -772,6 +789,28 @@ public sealed class WorkerRunner
             catch (ObjectDisposedException)
             {
             }
+        }
+
+        private readonly TaskCompletionSource<bool> _cancelled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private long _cancelledAtTicks = long.MinValue;
+
+        /// <summary>When the caller cancelled the run; null while it has not.</summary>
+        public DateTimeOffset? CancelledAt
+        {
+            get
+            {
+                var ticks = Interlocked.Read(ref _cancelledAtTicks);
+                return ticks == long.MinValue ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+            }
+        }
+
+        /// <summary>Completes when the caller cancels the run.</summary>
+        public Task Cancelled => _cancelled.Task;
+
+        public void MarkCancelled(DateTimeOffset at)
+        {
+            Interlocked.CompareExchange(ref _cancelledAtTicks, at.UtcTicks, long.MinValue);
+            _cancelled.TrySetResult(true);
         }
 
         public void OutboxChanged() => _outboxSignal.Release();
