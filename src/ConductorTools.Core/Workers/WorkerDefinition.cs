@@ -67,7 +67,12 @@ public sealed class WorkerOptions
     /// <summary>Start paused (no polling until <see cref="WorkerRunner.Resume"/>).</summary>
     public bool Paused { get; set; }
 
-    internal WorkerOptions Clone() => (WorkerOptions)MemberwiseClone();
+    /// <summary>
+    /// A copy with the same values that can be changed without affecting this instance (every option is a value), e.g. for
+    /// a host that adjusts concurrency or expected execution time per group of workers. <see cref="WorkerRunner"/> itself
+    /// works on a copy, so options changed after it was constructed only apply through <see cref="WorkerRunner.GetOptions"/>.
+    /// </summary>
+    public WorkerOptions Clone() => (WorkerOptions)MemberwiseClone();
 
     private static string DefaultWorkerId()
     {
@@ -85,7 +90,11 @@ public sealed class WorkerOptions
 /// <summary>Options of the runner as a whole.</summary>
 public sealed class WorkerRunnerOptions
 {
-    /// <summary>After a stop, how long in-flight handlers may finish before they are cancelled and their tasks handed back.</summary>
+    /// <summary>
+    /// After a stop, how long in-flight handlers may finish before they are cancelled and their tasks handed back. In a
+    /// bounded cycle the drain ends at deadline − <see cref="HandBackMargin"/>, or this long after the cycle's token is
+    /// cancelled if that comes first.
+    /// </summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>callbackAfterSeconds of a handed-back task: 0 makes it pollable again at once.</summary>

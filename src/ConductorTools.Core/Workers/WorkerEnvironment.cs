@@ -7,15 +7,27 @@ namespace ConductorTools.Workers;
 /// <c>conductor.worker.&lt;name&gt;.&lt;prop&gt;</c>, <c>CONDUCTOR_WORKER_&lt;NAME&gt;_&lt;PROP&gt;</c>,
 /// <c>conductor.worker.all.&lt;prop&gt;</c>, <c>CONDUCTOR_WORKER_ALL_&lt;PROP&gt;</c>; then what the code set.
 /// Properties: poll_interval (ms), domain, worker_id, thread_count, poll_timeout (ms), lease_extend_enabled, paused.
+/// Dotted names also match in camelCase (<c>conductor.worker.all.pollInterval</c>); <c>&lt;NAME&gt;</c> is the task type in
+/// upper case with every character other than a letter or digit replaced by <c>_</c> (the plain upper-case name is also
+/// read, as the JavaScript SDK spells it). Aliases: <c>concurrency</c> (JavaScript SDK) for thread_count,
+/// <c>polling_interval</c> (Python SDK) for poll_interval. Booleans: true/false, 1/0, yes/no, on/off.
 /// </summary>
 public static class WorkerEnvironment
 {
     public static readonly IReadOnlyList<string> Properties =
         new[] { "poll_interval", "domain", "worker_id", "thread_count", "poll_timeout", "lease_extend_enabled", "paused" };
 
+    private static readonly IReadOnlyDictionary<string, string[]> Aliases = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["poll_interval"] = new[] { "poll_interval", "polling_interval" },
+        ["thread_count"] = new[] { "thread_count", "concurrency" },
+    };
+
     /// <summary>Applies overrides for <paramref name="taskType"/> to <paramref name="options"/>; a bad value is an error naming the variable.</summary>
     public static void Apply(WorkerOptions options, string taskType, Func<string, string?>? getVariable = null)
     {
+        if (options is null) throw new ArgumentNullException(nameof(options));
+        if (taskType is null) throw new ArgumentNullException(nameof(taskType));
         getVariable ??= Environment.GetEnvironmentVariable;
         foreach (var property in Properties)
         {
@@ -34,18 +46,33 @@ public static class WorkerEnvironment
         }
     }
 
+    /// <summary>The variable names read for <paramref name="property"/> of <paramref name="taskType"/>, first match wins.</summary>
+    public static IReadOnlyList<string> NamesFor(string property, string taskType)
+    {
+        var spellings = Aliases.TryGetValue(property, out var a) ? a : new[] { property };
+        var sanitized = Sanitize(taskType);
+        var upper = taskType.ToUpperInvariant();
+        var names = new List<string>();
+        void Level(Func<string, IEnumerable<string>> forms)
+        {
+            foreach (var spelling in spellings)
+            {
+                foreach (var name in forms(spelling))
+                {
+                    if (!names.Contains(name)) names.Add(name);
+                }
+            }
+        }
+        Level(p => new[] { $"conductor.worker.{taskType}.{p}", $"conductor.worker.{taskType}.{ToCamel(p)}" });
+        Level(p => new[] { $"CONDUCTOR_WORKER_{sanitized}_{p.ToUpperInvariant()}", $"CONDUCTOR_WORKER_{upper}_{p.ToUpperInvariant()}" });
+        Level(p => new[] { $"conductor.worker.all.{p}", $"conductor.worker.all.{ToCamel(p)}" });
+        Level(p => new[] { $"CONDUCTOR_WORKER_ALL_{p.ToUpperInvariant()}" });
+        return names;
+    }
+
     private static (string Name, string? Value) Find(string property, string taskType, Func<string, string?> getVariable)
     {
-        var camel = ToCamel(property);
-        var upperType = Sanitize(taskType);
-        string[] names =
-        {
-            $"conductor.worker.{taskType}.{property}", $"conductor.worker.{taskType}.{camel}",
-            $"CONDUCTOR_WORKER_{upperType}_{property.ToUpperInvariant()}",
-            $"conductor.worker.all.{property}", $"conductor.worker.all.{camel}",
-            $"CONDUCTOR_WORKER_ALL_{property.ToUpperInvariant()}",
-        };
-        foreach (var name in names)
+        foreach (var name in NamesFor(property, taskType))
         {
             var value = getVariable(name);
             if (value is not null) return (name, value.Trim());
@@ -70,9 +97,11 @@ public static class WorkerEnvironment
 
     private static bool ParseBool(string name, string value)
     {
-        if (bool.TryParse(value, out var b)) return b;
-        if (value == "1") return true;
-        if (value == "0") return false;
-        throw new FormatException($"Environment variable {name} is '{value}'; use true or false.");
+        switch (value.ToLowerInvariant())
+        {
+            case "true": case "1": case "yes": case "on": return true;
+            case "false": case "0": case "no": case "off": return false;
+            default: throw new FormatException($"Environment variable {name} is '{value}'; use true or false (or 1/0, yes/no, on/off).");
+        }
     }
 }

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using ConductorTools.Model;
 
 namespace ConductorTools.Workers;
@@ -33,8 +35,9 @@ public sealed class WorkerEvent : EventArgs
     public ConductorTask? Task { get; init; }
     public TaskResult? Result { get; init; }
     public Exception? Error { get; init; }
-    /// <summary>Tasks received (Polled), or attempt number (UpdateRetried).</summary>
+    /// <summary>Tasks received (Polled), attempt number (UpdateRetried), or consecutive failures of this kind (PollFailed).</summary>
     public int Count { get; init; }
+    /// <summary>Handler run time (ExecutionCompleted/Failed), or the backoff before the next poll (PollFailed).</summary>
     public TimeSpan Duration { get; init; }
 
     public override string ToString() => $"{Kind} {TaskType} {Task?.TaskId} {Error?.Message}".TrimEnd();
@@ -69,7 +72,7 @@ public static class WorkerMetrics
     public const string MeterName = "ConductorTools.Workers";
 
     private static readonly Meter Meter = new(MeterName, typeof(WorkerMetrics).Assembly.GetName().Version?.ToString());
-    private static long _activeWorkers;
+    private static readonly ConcurrentDictionary<string, StrongBox<long>> ActiveByType = new(StringComparer.Ordinal);
 
     internal static readonly Counter<long> Polls = Meter.CreateCounter<long>("task_poll_total", description: "Polls sent.");
     internal static readonly Counter<long> PollErrors = Meter.CreateCounter<long>("task_poll_error_total", description: "Polls that failed.");
@@ -83,12 +86,22 @@ public static class WorkerMetrics
 
     static WorkerMetrics()
     {
-        Meter.CreateObservableGauge("active_workers", () => Interlocked.Read(ref _activeWorkers), description: "Handlers running now.");
+        Meter.CreateObservableGauge("active_workers", ObserveActive, description: "Handlers running now.");
     }
 
-    internal static void WorkerStarted() => Interlocked.Increment(ref _activeWorkers);
+    /// <summary>Every metric name this runtime records, as in the SDKs' canonical catalogue.</summary>
+    public static IReadOnlyList<string> InstrumentNames { get; } = new[]
+    {
+        "task_poll_total", "task_poll_error_total", "task_execution_started_total", "task_execute_error_total", "task_update_error_total",
+        "task_paused_total", "task_poll_time_seconds", "task_execute_time_seconds", "task_update_time_seconds", "active_workers",
+    };
 
-    internal static void WorkerFinished() => Interlocked.Decrement(ref _activeWorkers);
+    private static IEnumerable<Measurement<long>> ObserveActive() =>
+        ActiveByType.Select(kv => new Measurement<long>(Interlocked.Read(ref kv.Value.Value), Type(kv.Key)));
+
+    internal static void WorkerStarted(string taskType) => Interlocked.Increment(ref ActiveByType.GetOrAdd(taskType, _ => new StrongBox<long>()).Value);
+
+    internal static void WorkerFinished(string taskType) => Interlocked.Decrement(ref ActiveByType.GetOrAdd(taskType, _ => new StrongBox<long>()).Value);
 
     internal static KeyValuePair<string, object?> Type(string taskType) => new("taskType", taskType);
 

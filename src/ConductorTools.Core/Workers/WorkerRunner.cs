@@ -94,8 +94,12 @@ public sealed class WorkerRunner
 
     /// <summary>
     /// One bounded cycle for serverless hosts: polls only while a task can still finish before <paramref name="deadline"/>,
-    /// hands back anything unfinished, and returns by the deadline (or sooner when <paramref name="cancellationToken"/> is
-    /// cancelled). Never throws for server errors: they are counted in the summary.
+    /// hands back anything unfinished, and returns by the deadline. When <paramref name="cancellationToken"/> is cancelled
+    /// (the host shutting down) polling stops at once, in-flight handlers may run until
+    /// min(deadline − <see cref="WorkerRunnerOptions.HandBackMargin"/>, cancellation + <see cref="WorkerRunnerOptions.DrainTimeout"/>),
+    /// then what still runs is handed back (IN_PROGRESS with <see cref="WorkerRunnerOptions.HandBackCallbackSeconds"/>),
+    /// finished results are delivered and the summary is returned. Never throws for server errors or for the cancellation:
+    /// they show in the summary.
     /// </summary>
     public Task<WorkerCycleSummary> RunCycleAsync(DateTimeOffset deadline, CancellationToken cancellationToken = default) =>
         RunCoreAsync(new WorkerRunLimits { Deadline = deadline }, cancellationToken);
@@ -260,11 +264,13 @@ public sealed class WorkerRunner
             {
                 run.Add(ref run.PollErrorCount, 1);
                 WorkerMetrics.PollErrors.Add(1, WorkerMetrics.Type(worker.TaskType), WorkerMetrics.Exception(ex));
-                Raise(new WorkerEvent(WorkerEventKind.PollFailed, worker.TaskType) { Error = ex });
+                // Auth failures (401/403) and other failures back off on separate schedules and counters: a token that
+                // is being renewed should not make a later outage wait longer, nor the reverse.
                 var isAuth = ex is ConductorException { Kind: ConductorErrorKind.Unauthorized or ConductorErrorKind.Forbidden };
                 var delay = isAuth
                     ? Backoff(_options.AuthErrorDelay, _options.MaxAuthErrorDelay, ++authErrors)
                     : Backoff(_options.PollErrorDelay, _options.MaxPollErrorDelay, ++errors);
+                Raise(new WorkerEvent(WorkerEventKind.PollFailed, worker.TaskType) { Error = ex, Duration = delay, Count = isAuth ? authErrors : errors });
                 _logger.LogWarning(ex, "Polling {TaskType} failed ({Kind}); retrying in {Delay:0.0} s: {Message}",
                     worker.TaskType, isAuth ? "authorization" : "error", delay.TotalSeconds, ex.Message);
                 try
@@ -340,13 +346,16 @@ public sealed class WorkerRunner
     {
         var options = worker.Options;
         var timeout = HandlerTimeout(options, task);
-        using var handlerCts = CancellationTokenSource.CreateLinkedTokenSource(run.HardStop.Token);
-        if (timeout is { } limit) handlerCts.CancelAfter(limit);
+        // The time limit runs on the runner's clock (TimeProvider), like every other wait here.
+        using var timeoutCts = timeout is { } limit ? _time.CreateCancellationTokenSource(limit) : null;
+        using var handlerCts = timeoutCts is null
+            ? CancellationTokenSource.CreateLinkedTokenSource(run.HardStop.Token)
+            : CancellationTokenSource.CreateLinkedTokenSource(run.HardStop.Token, timeoutCts.Token);
         using var lease = StartLeaseExtension(worker, task);
 
         Raise(new WorkerEvent(WorkerEventKind.ExecutionStarted, worker.TaskType) { Task = task });
         WorkerMetrics.ExecutionsStarted.Add(1, WorkerMetrics.Type(worker.TaskType));
-        WorkerMetrics.WorkerStarted();
+        WorkerMetrics.WorkerStarted(worker.TaskType);
         var start = Stopwatch.GetTimestamp();
         TaskResult result;
         try
@@ -356,7 +365,7 @@ public sealed class WorkerRunner
         catch (OperationCanceledException) when (run.HardStop.IsCancellationRequested || !handlerCts.IsCancellationRequested)
         {
             // Stopped by the drain, or the handler gave up on its own: the task goes back to Conductor, not FAILED.
-            WorkerMetrics.WorkerFinished();
+            WorkerMetrics.WorkerFinished(worker.TaskType);
             if (execution.TryAbandon()) await HandBackAsync(worker, task, run, HandBackReason.Cancelled).ConfigureAwait(false);
             return null;
         }
@@ -375,7 +384,7 @@ public sealed class WorkerRunner
             result = TaskResults.Fail(task, ex.Message);
             Failed(worker, task, result, ex);
         }
-        WorkerMetrics.WorkerFinished();
+        WorkerMetrics.WorkerFinished(worker.TaskType);
         var duration = TimeSpan.FromSeconds(WorkerMetrics.Seconds(start));
         WorkerMetrics.ExecuteTime.Record(duration.TotalSeconds, WorkerMetrics.Type(worker.TaskType));
 
@@ -460,15 +469,25 @@ public sealed class WorkerRunner
             }
             catch (ConductorException ex) when (ex.Kind == ConductorErrorKind.PayloadTooLarge && !shrunk)
             {
+                // Sending the same result again would fail the same way: report the task as failed, without its output, with
+                // a reason that says why (terminal, as Conductor itself fails a task whose output exceeds its limit).
                 shrunk = true;
-                _logger.LogError("The result of task {TaskId} ({TaskType}) is too large for the server: {Message}. Reporting it as FAILED without output.",
-                    result.TaskId, worker.TaskType, ex.Message);
-                result = new TaskResult(result.WorkflowInstanceId, result.TaskId, TaskResultStatus.FAILED)
+                var size = ApproximateSize(result);
+                var reason = $"The {worker.TaskType} result ({result.Status}, about {size / 1024.0:0.#} KiB of output and logs) is too large for the " +
+                    "Conductor server (413). Return less data, or store it elsewhere and return a reference.";
+                _logger.LogError("The result of task {TaskId} ({TaskType}) is too large for the server ({Size} bytes): {Message}. Reporting it as FAILED_WITH_TERMINAL_ERROR without output.",
+                    result.TaskId, worker.TaskType, size, ex.Message);
+                WorkerMetrics.UpdateErrors.Add(1, WorkerMetrics.Type(worker.TaskType), WorkerMetrics.Exception(ex));
+                Raise(new WorkerEvent(WorkerEventKind.UpdateFailed, worker.TaskType) { Result = result, Error = ex });
+                run.Recount(result.Status, TaskResultStatus.FAILED_WITH_TERMINAL_ERROR);
+                result = new TaskResult(result.WorkflowInstanceId, result.TaskId, TaskResultStatus.FAILED_WITH_TERMINAL_ERROR)
                 {
                     WorkerId = result.WorkerId,
-                    ReasonForIncompletion = "The task output is too large for the Conductor server (413). Return less data, or store it elsewhere and return a reference.",
+                    ReasonForIncompletion = reason,
                     OutputData = new Dictionary<string, object?>(),
                 };
+                result.AddLog(reason + " Server: " + ex.Message);
+                takeNext = false;
             }
             catch (ConductorException ex) when (!IsWorthRetrying(ex))
             {
@@ -510,6 +529,18 @@ public sealed class WorkerRunner
                     return null;
                 }
             }
+        }
+    }
+
+    private static long ApproximateSize(TaskResult result)
+    {
+        try
+        {
+            return System.Text.Encoding.UTF8.GetByteCount(ConductorJson.Serialize(result));
+        }
+        catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            return -1;
         }
     }
 
@@ -746,6 +777,23 @@ public sealed class WorkerRunner
         public long PolledCount, CompletedCount, FailedCount, InProgressCount, HandedBackCount, UpdateRetryCount, UpdateFailureCount, PollErrorCount;
 
         public void Add(ref long counter, long value) => Interlocked.Add(ref counter, value);
+
+        /// <summary>Moves one task from the summary column of <paramref name="from"/> to that of <paramref name="to"/>.</summary>
+        public void Recount(TaskResultStatus? from, TaskResultStatus? to)
+        {
+            Add(ref Column(from), -1);
+            Add(ref Column(to), 1);
+        }
+
+        private ref long Column(TaskResultStatus? status)
+        {
+            switch (status)
+            {
+                case TaskResultStatus.COMPLETED: return ref CompletedCount;
+                case TaskResultStatus.IN_PROGRESS: return ref InProgressCount;
+                default: return ref FailedCount;
+            }
+        }
 
         public void Activity() => Interlocked.Increment(ref _activity);
 
