@@ -345,4 +345,62 @@ public class WorkerContractTests
         Assert.Equal(nameof(ConductorException), exceptionTags["task_update_error_total"]);
         Assert.Equal(nameof(InvalidOperationException), exceptionTags["task_execute_error_total"]);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Update_v2_chains_the_next_task_into_the_same_slot_without_polling(bool useUpdateV2)
+    {
+        await using var engine = Backend.Open();
+        var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "chained", 20);
+        var (api, faults) = FaultyApi.Wrap(engine);
+        var calls = new ConcurrentDictionary<string, int>();
+        faults.Before = name => calls.AddOrUpdate(name, 1, (_, n) => n + 1);
+        var runnerOptions = TestOptions.Runner();
+        runnerOptions.UseUpdateV2 = useUpdateV2;
+        var runner = new WorkerRunner(api, [new WorkerDefinition("chained", Backend.Echo, TestOptions.Fast(concurrency: 1))], runnerOptions);
+
+        var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { StopWhenIdle = true }).WaitAsync(Patience);
+
+        Assert.Equal(20, summary.Polled);
+        Assert.Equal(20, summary.Completed);
+        var polls = calls.GetValueOrDefault(nameof(IConductorApi.BatchPollAsync));
+        if (useUpdateV2)
+        {
+            Assert.Equal(20, calls.GetValueOrDefault(nameof(IConductorApi.UpdateTaskV2Async)));
+            Assert.InRange(polls, 1, 3); // the first task, then the empty poll that ends the run
+        }
+        else
+        {
+            Assert.Equal(20, calls.GetValueOrDefault(nameof(IConductorApi.UpdateTaskAsync)));
+            Assert.InRange(polls, 20, int.MaxValue);
+        }
+        foreach (var id in ids) Assert.Equal(WorkflowStatus.COMPLETED, (await engine.GetWorkflowAsync(id)).Status);
+    }
+
+    [Fact]
+    public async Task A_worker_with_a_domain_polls_only_that_domain_and_reports_its_worker_id()
+    {
+        await using var engine = Backend.Open();
+        var plain = await Backend.StartOneTaskWorkflowsAsync(engine, "routed", 1);
+        var blue = await engine.StartWorkflowAsync(new StartWorkflowRequest
+        {
+            Name = "wf_routed",
+            Input = new Dictionary<string, object?>(),
+            TaskToDomain = new Dictionary<string, string> { ["routed"] = "blue" },
+        });
+        var options = TestOptions.Fast();
+        options.Domain = "blue";
+        options.WorkerId = "blue-worker-1";
+        var runner = new WorkerRunner(engine, [new WorkerDefinition("routed", Backend.Echo, options)], TestOptions.Runner());
+
+        var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { StopWhenIdle = true }).WaitAsync(Patience);
+
+        Assert.Equal(1, summary.Completed);
+        var done = await TaskOf(engine, blue);
+        Assert.Equal(ConductorTaskStatus.COMPLETED, done.Status);
+        Assert.Equal("blue", done.Domain);
+        Assert.Equal("blue-worker-1", done.WorkerId);
+        Assert.Equal(ConductorTaskStatus.SCHEDULED, (await TaskOf(engine, plain[0])).Status); // the default queue is left alone
+    }
 }
