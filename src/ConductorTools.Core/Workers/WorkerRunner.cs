@@ -473,7 +473,8 @@ public sealed class WorkerRunner
                 // a reason that says why (terminal, as Conductor itself fails a task whose output exceeds its limit).
                 shrunk = true;
                 var size = ApproximateSize(result);
-                var reason = $"The {worker.TaskType} result ({result.Status}, about {size / 1024.0:0.#} KiB of output and logs) is too large for the " +
+                var what = size < 0 ? $"{result.Status}" : $"{result.Status}, about {size / 1024.0:0.#} KiB of output and logs";
+                var reason = $"The {worker.TaskType} result ({what}) is too large for the " +
                     "Conductor server (413). Return less data, or store it elsewhere and return a reference.";
                 _logger.LogError("The result of task {TaskId} ({TaskType}) is too large for the server ({Size} bytes): {Message}. Reporting it as FAILED_WITH_TERMINAL_ERROR without output.",
                     result.TaskId, worker.TaskType, size, ex.Message);
@@ -487,7 +488,6 @@ public sealed class WorkerRunner
                     OutputData = new Dictionary<string, object?>(),
                 };
                 result.AddLog(reason + " Server: " + ex.Message);
-                takeNext = false;
             }
             catch (ConductorException ex) when (!IsWorthRetrying(ex))
             {
@@ -538,7 +538,7 @@ public sealed class WorkerRunner
         {
             return System.Text.Encoding.UTF8.GetByteCount(ConductorJson.Serialize(result));
         }
-        catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or ArgumentException)
+        catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or ArgumentException or System.Text.Json.JsonException)
         {
             return -1;
         }
