@@ -14,10 +14,7 @@ public sealed partial class EmbeddedConductor
             throw ConductorException.BadRequest("Validation failed, check below errors for detail.",
                 new[] { new ValidationError("registerTaskDef.taskDefinitions", "TaskDefList cannot be empty or null") });
         }
-        foreach (var def in taskDefs)
-        {
-            DefinitionChecks.ThrowIfInvalid(def);
-        }
+        DefinitionChecks.ThrowIfInvalid(taskDefs, "registerTaskDef.taskDefinitions");
         return RunAsync(tx =>
         {
             foreach (var def in taskDefs)
@@ -37,7 +34,7 @@ public sealed partial class EmbeddedConductor
 
     public Task UpdateTaskDefAsync(TaskDef taskDef, CancellationToken cancellationToken = default)
     {
-        DefinitionChecks.ThrowIfInvalid(taskDef);
+        DefinitionChecks.ThrowIfInvalid(taskDef, "updateTaskDef.taskDefinition");
         return RunAsync(tx =>
         {
             var existing = tx.Store.GetTaskDef(taskDef.Name) ?? throw ConductorException.NotFound($"No such task by name {taskDef.Name}");
@@ -66,9 +63,10 @@ public sealed partial class EmbeddedConductor
 
     public Task RegisterWorkflowDefAsync(WorkflowDef workflowDef, bool overwrite = false, CancellationToken cancellationToken = default)
     {
-        DefinitionChecks.ThrowIfInvalid(workflowDef);
         return RunAsync(tx =>
         {
+            // Inside the transaction: HTTP tasks may take their request from a registered TaskDef's input template.
+            DefinitionChecks.ThrowIfInvalid(workflowDef, "registerWorkflowDef.workflowDef", tx.Store.GetTaskDef);
             var existing = tx.Store.GetWorkflowDef(workflowDef.Name, workflowDef.Version);
             if (existing is not null && !overwrite)
             {
@@ -97,14 +95,15 @@ public sealed partial class EmbeddedConductor
             throw ConductorException.BadRequest("Validation failed, check below errors for detail.",
                 new[] { new ValidationError("update.workflowDefs", "WorkflowDef list name cannot be null or empty") });
         }
-        // Bean validation rejects the whole request before anything is stored, as Conductor does.
-        var problems = workflowDefs.SelectMany(DefinitionChecks.Validate).ToList();
-        if (problems.Count > 0)
-        {
-            throw ConductorException.BadRequest("Validation failed, check below errors for detail.", problems);
-        }
         return await RunAsync(tx =>
         {
+            // Bean validation rejects the whole request before anything is stored, as Conductor does.
+            var problems = new List<ValidationError>();
+            for (var i = 0; i < workflowDefs.Count; i++)
+            {
+                problems.AddRange(DefinitionChecks.Validate(workflowDefs[i], $"updateWorkflowDef.workflowDefList[{i}]", tx.Store.GetTaskDef));
+            }
+            DefinitionChecks.Throw(problems);
             var response = new BulkResponse { Message = "Bulk Request has been processed." };
             foreach (var def in workflowDefs)
             {
@@ -115,11 +114,8 @@ public sealed partial class EmbeddedConductor
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public Task ValidateWorkflowDefAsync(WorkflowDef workflowDef, CancellationToken cancellationToken = default)
-    {
-        DefinitionChecks.ThrowIfInvalid(workflowDef);
-        return Task.CompletedTask;
-    }
+    public Task ValidateWorkflowDefAsync(WorkflowDef workflowDef, CancellationToken cancellationToken = default) =>
+        RunAsync(tx => DefinitionChecks.ThrowIfInvalid(workflowDef, "validateWorkflowDef.workflowDef", tx.Store.GetTaskDef), cancellationToken);
 
     public Task<WorkflowDef> GetWorkflowDefAsync(string name, int? version = null, CancellationToken cancellationToken = default) =>
         RunAsync(tx => tx.Store.GetWorkflowDef(name, version)

@@ -13,11 +13,14 @@ public sealed partial class EmbeddedConductor
         {
             throw ConductorException.BadRequest("The start workflow request cannot be null.");
         }
-        if (request.WorkflowDef is not null)
+        var id = await RunAsync(tx =>
         {
-            DefinitionChecks.ThrowIfInvalid(request.WorkflowDef);
-        }
-        var id = await RunAsync(tx => _decider.StartWorkflow(tx, request).Id, cancellationToken).ConfigureAwait(false);
+            if (request.WorkflowDef is not null)
+            {
+                DefinitionChecks.ThrowIfInvalid(request.WorkflowDef, "startWorkflow.startWorkflowRequest.workflowDef", tx.Store.GetTaskDef);
+            }
+            return _decider.StartWorkflow(tx, request).Id;
+        }, cancellationToken).ConfigureAwait(false);
         StartedCounter.Add(1);
         return id;
     }

@@ -1,3 +1,4 @@
+using ConductorTools.Api;
 using ConductorTools.Model;
 
 namespace ConductorTools.Engine.Tests.Engine;
@@ -217,11 +218,11 @@ public sealed class OperatorTests : EngineTestBase
         Assert.Equal(ConductorTaskStatus.CANCELED, workflow.Tasks.Single(t => t.ReferenceTaskName == "other").Status);
         Assert.True(workflow.Output!.ContainsKey("conductor.failure_workflow"));
 
+        // An invalid status never reaches the runtime: Conductor refuses it at registration.
         var bad = Op(WorkflowTaskTypes.Terminate, "bad_status", new() { ["terminationStatus"] = "PAUSED" });
-        var invalid = await StartAsync(Def("terminate_invalid", bad));
-        workflow = await GetAsync(invalid);
-        Assert.Equal(WorkflowStatus.FAILED, workflow.Status);
-        Assert.Equal(ConductorTaskStatus.FAILED, workflow.Tasks[0].Status);
+        var invalid = await Assert.ThrowsAsync<ConductorException>(() => StartAsync(Def("terminate_invalid", bad)));
+        Assert.Equal(400, invalid.StatusCode);
+        Assert.Contains(invalid.ValidationErrors, e => e.Path!.EndsWith("inputParameters.terminationStatus", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -133,9 +133,15 @@ public sealed class ScriptedOperatorTests : EngineTestBase
         await AdvanceAsync(TimeSpan.FromMinutes(1));
         Assert.Equal(WorkflowStatus.COMPLETED, (await GetAsync(id)).Status);
 
-        var both = await GetAsync(await StartAsync(Def("wait_both", Op(WorkflowTaskTypes.Wait, "both", new() { ["duration"] = "1s", ["until"] = until }))));
-        Assert.Equal(ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR, both.Tasks[0].Status);
-        var bad = await GetAsync(await StartAsync(Def("wait_bad", Op(WorkflowTaskTypes.Wait, "bad", new() { ["duration"] = "soon" }))));
+        // Literal mistakes are refused at registration (as Conductor does); a bad value from an expression fails the task.
+        var both = await Assert.ThrowsAsync<ConductorException>(() =>
+            StartAsync(Def("wait_both", Op(WorkflowTaskTypes.Wait, "both", new() { ["duration"] = "1s", ["until"] = until }))));
+        Assert.Equal(400, both.StatusCode);
+        var literal = await Assert.ThrowsAsync<ConductorException>(() =>
+            StartAsync(Def("wait_literal", Op(WorkflowTaskTypes.Wait, "literal", new() { ["duration"] = "soon" }))));
+        Assert.Contains(literal.ValidationErrors, e => e.InvalidValue == "soon");
+        var bad = await GetAsync(await StartAsync(Def("wait_bad", Op(WorkflowTaskTypes.Wait, "bad", new() { ["duration"] = "${workflow.input.d}" })),
+            new() { ["d"] = "soon" }));
         Assert.Equal(ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR, bad.Tasks[0].Status);
         Assert.Contains("soon", bad.Tasks[0].ReasonForIncompletion);
     }
