@@ -181,15 +181,109 @@ public sealed class FunctionCycleTests : IAsyncLifetime
     }
 
     [Fact]
-    public void App_settings_set_each_workers_concurrency_and_expected_execution_time()
+    public void App_settings_set_each_cycles_concurrency_and_expected_execution_time_on_copies()
     {
         var settings = Settings(extra: (ConductorHostSettings.TaskConcurrencyKey, "greet=9"));
         var greet = Greet();
-        var other = new WorkerDefinition("other", (t, ct) => Task.FromResult(TaskResults.Complete(t, null)), new WorkerOptions { Concurrency = 2 });
-        _ = Runner(settings, greet, other);
-        Assert.Equal(9, greet.Options.Concurrency);
-        Assert.Equal(4, other.Options.Concurrency); // CONDUCTOR_CONCURRENCY
-        Assert.Equal(TimeSpan.FromSeconds(2), greet.Options.ExpectedExecutionTime);
+        var other = new WorkerDefinition("other", (t, ct) => Task.FromResult(TaskResults.Complete(t, null)),
+            new WorkerOptions { Concurrency = 2, Domain = "blue", WorkerId = "w-7" });
+        var runner = Runner(settings, greet, other);
+
+        var cycle = runner.WorkersFor(ConductorHostSettings.DefaultGroup).ToDictionary(w => w.TaskType);
+        Assert.Equal(9, cycle["greet"].Options.Concurrency);
+        Assert.Equal(4, cycle["other"].Options.Concurrency); // CONDUCTOR_CONCURRENCY
+        Assert.Equal(TimeSpan.FromSeconds(2), cycle["greet"].Options.ExpectedExecutionTime);
+        Assert.Equal(TimeSpan.FromSeconds(2), cycle["other"].Options.ExpectedExecutionTime);
+        // The rest of each worker's own options carries over, with its handler.
+        Assert.Equal("blue", cycle["other"].Options.Domain);
+        Assert.Equal("w-7", cycle["other"].Options.WorkerId);
+        Assert.Same(other.Handler, cycle["other"].Handler);
+        Assert.NotSame(other.Options, cycle["other"].Options);
+
+        // The registered definitions are untouched.
+        Assert.Equal(1, greet.Options.Concurrency);
+        Assert.Equal(2, other.Options.Concurrency);
+        Assert.Equal(new WorkerOptions().ExpectedExecutionTime, greet.Options.ExpectedExecutionTime);
+        Assert.Equal(new WorkerOptions().ExpectedExecutionTime, other.Options.ExpectedExecutionTime);
+        // And the drain timeout reaches the runtime's options.
+        Assert.Equal(TimeSpan.FromSeconds(2), runner.RunnerOptions.DrainTimeout);
+    }
+
+    [Fact]
+    public async Task Cycles_do_not_mutate_the_registered_worker_definitions()
+    {
+        await StartAsync(SampleWorkers.GreetTaskType, 3);
+        await StartAsync(SlowTaskType, 2);
+        var expectedDefault = new WorkerOptions().ExpectedExecutionTime;
+        // Shared singletons, as DI hands them to every FunctionCycleRunner and every invocation.
+        var greet = new WorkerDefinition(SampleWorkers.GreetTaskType, SampleWorkers.GreetAsync, new WorkerOptions { Concurrency = 1 });
+        var slow = new WorkerDefinition(SlowTaskType, (t, ct) => Task.FromResult(TaskResults.Complete(t, null)), new WorkerOptions { Concurrency = 3 });
+        var before = new[] { greet, slow }.Select(w => (w.TaskType, w.Options.Concurrency, w.Options.ExpectedExecutionTime, w.Options.Domain, w.Options.WorkerId)).ToList();
+
+        // Two groups with different settings, each run twice, over the same registered definitions.
+        var grouped = Settings("00:00:06", (ConductorHostSettings.TaskGroupsKey, "slow=" + SlowTaskType),
+            (ConductorHostSettings.TaskConcurrencyKey, $"{SampleWorkers.GreetTaskType}=7;{SlowTaskType}=5"), (ConductorHostSettings.DrainTimeoutKey, "00:00:01"));
+        var other = Settings("00:00:06", (ConductorHostSettings.ConcurrencyKey, "11"));
+        var a = Runner(grouped, greet, slow);
+        var b = Runner(other, greet, slow);
+        var ct = TestContext.Current.CancellationToken;
+        var results = await Task.WhenAll(a.RunAsync(ConductorHostSettings.DefaultGroup, cancellationToken: ct), a.RunAsync("slow", cancellationToken: ct));
+        var second = await b.RunAsync(ConductorHostSettings.DefaultGroup, cancellationToken: ct);
+
+        Assert.Equal(3, results[0].Summary.Completed);
+        Assert.Equal(2, results[1].Summary.Completed);
+        Assert.Equal(0, second.Summary.Polled);
+        var after = new[] { greet, slow }.Select(w => (w.TaskType, w.Options.Concurrency, w.Options.ExpectedExecutionTime, w.Options.Domain, w.Options.WorkerId)).ToList();
+        Assert.Equal(before, after);
+        Assert.Equal(expectedDefault, greet.Options.ExpectedExecutionTime);
+        // Each runner still computes its own per-cycle options from its own settings.
+        Assert.Equal(7, a.WorkersFor(ConductorHostSettings.DefaultGroup).Single().Options.Concurrency);
+        Assert.Equal(5, a.WorkersFor("slow").Single().Options.Concurrency);
+        Assert.All(b.WorkersFor(ConductorHostSettings.DefaultGroup), w => Assert.Equal(11, w.Options.Concurrency));
+        Assert.All(b.WorkersFor(ConductorHostSettings.DefaultGroup), w => Assert.Equal(TimeSpan.FromSeconds(2), w.Options.ExpectedExecutionTime));
+    }
+
+    [Fact]
+    public async Task Host_cancellation_drains_for_the_drain_timeout_then_hands_back()
+    {
+        var workflow = (await StartAsync(SlowTaskType, 1)).Single();
+        var started = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slow = new WorkerDefinition(SlowTaskType, async (task, ct) =>
+        {
+            started.TrySetResult(task.TaskId!);
+            await Task.Delay(Timeout.Infinite, ct); // only the drain's end stops it
+            return TaskResults.Complete(task, null);
+        });
+        // A long invocation (deadline ~57 s away) and a 1 s drain: the cancellation, not the deadline, must end the cycle,
+        // well before the runtime's 30 s default drain.
+        var settings = Settings("00:01:00", (ConductorHostSettings.DrainTimeoutKey, "00:00:01"));
+        var runner = Runner(settings, slow);
+        Assert.Equal(TimeSpan.FromSeconds(1), runner.RunnerOptions.DrainTimeout);
+        using var invocation = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+
+        var cycle = runner.RunAsync(ConductorHostSettings.DefaultGroup, cancellationToken: invocation.Token);
+        var taskId = await started.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        var cancelledAt = DateTimeOffset.UtcNow;
+        invocation.Cancel(); // the host shuts down / scales in
+        var result = await cycle.WaitAsync(TimeSpan.FromSeconds(25), TestContext.Current.CancellationToken);
+        var took = DateTimeOffset.UtcNow - cancelledAt;
+
+        Assert.True(took < TimeSpan.FromSeconds(5), $"the cycle took {took.TotalSeconds:0.0} s after the cancellation (drain timeout 1 s)");
+        Assert.True(took >= TimeSpan.FromSeconds(0.9), $"the cycle returned {took.TotalSeconds:0.0} s after the cancellation, before the drain timeout");
+        Assert.True(result.CancelledByHost);
+        Assert.Equal(1, result.Summary.Polled);
+        Assert.Equal(1, result.Summary.HandedBack);
+        Assert.Equal(0, result.Summary.Completed);
+        Assert.Equal(0, result.Summary.Failed);
+        var summary = Assert.Single(_logs.Messages, m => m.Message.StartsWith("Conductor cycle [default] done", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Warning, summary.Level);
+        Assert.Contains("cancelled by host True", summary.Message, StringComparison.Ordinal);
+
+        // Handed back, not stranded IN_PROGRESS: the next invocation polls it at once.
+        var again = await _client.PollAsync(SlowTaskType, "next-invocation", cancellationToken: TestContext.Current.CancellationToken);
+        Assert.NotNull(again);
+        Assert.Equal(taskId, again.TaskId);
+        Assert.Equal(WorkflowStatus.RUNNING, (await _client.GetWorkflowAsync(workflow, cancellationToken: TestContext.Current.CancellationToken)).Status);
     }
 }
 

@@ -82,7 +82,9 @@ public sealed class ConductorHostSettings
 
     /// <summary>
     /// The longest a task is expected to run: no task is polled later than this before the deadline, and tasks still
-    /// running then are handed back. Set it to your slowest handler's usual duration.
+    /// running just before the deadline are handed back. Also the drain when the host cancels an invocation: in-flight tasks may
+    /// run this long after the cancellation (never past the deadline), then are handed back. Set it to your slowest
+    /// handler's usual duration.
     /// </summary>
     public TimeSpan DrainTimeout { get; private set; } = DefaultDrainTimeout;
 

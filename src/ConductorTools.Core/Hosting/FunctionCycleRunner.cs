@@ -50,23 +50,47 @@ public sealed partial class FunctionCycleRunner
         if (duplicate is not null)
             throw new ArgumentException($"Two workers are registered for task type '{duplicate.Key}': register one handler per task type.", nameof(workers));
 
-        // App settings decide what a cycle may do: concurrency per task type (when set), and the expected execution
-        // time, so the runtime stops polling CONDUCTOR_DRAIN_TIMEOUT before the deadline.
-        foreach (var worker in _workers)
-        {
-            if (_settings.ConcurrencyFor(worker.TaskType) is { } concurrency)
-                worker.Options.Concurrency = concurrency;
-            worker.Options.ExpectedExecutionTime = _settings.DrainTimeout;
-        }
+        // The runtime's drain on host cancellation: in-flight handlers get at most CONDUCTOR_DRAIN_TIMEOUT after the
+        // invocation's token is cancelled (and never past deadline - HandBackMargin), then are handed back.
+        RunnerOptions = new WorkerRunnerOptions { DrainTimeout = _settings.DrainTimeout };
     }
 
-    /// <summary>Options of the worker runtime for each cycle (delivery retries, hand-back, outbox).</summary>
-    public WorkerRunnerOptions RunnerOptions { get; } = new();
+    /// <summary>
+    /// Options of the worker runtime for each cycle (delivery retries, hand-back, outbox). <see cref="WorkerRunnerOptions.DrainTimeout"/>
+    /// starts as <see cref="ConductorHostSettings.DrainTimeout"/> (<c>CONDUCTOR_DRAIN_TIMEOUT</c>): how long in-flight handlers may
+    /// still run once the host cancels the invocation.
+    /// </summary>
+    public WorkerRunnerOptions RunnerOptions { get; }
+
+    /// <summary>
+    /// The workers a cycle of <paramref name="group"/> runs: new definitions with the registered handlers and a copy of
+    /// each registered worker's options, adjusted by the app settings (concurrency per task type when set; expected
+    /// execution time = <c>CONDUCTOR_DRAIN_TIMEOUT</c>, so polling stops that long before the deadline). The registered
+    /// definitions are never changed, so invocations and groups do not affect one another.
+    /// </summary>
+    /// <exception cref="ConductorSettingsException">An unknown group, or the settings name unregistered task types.</exception>
+    public IReadOnlyList<WorkerDefinition> WorkersFor(string group)
+    {
+        if (string.IsNullOrWhiteSpace(group)) throw new ArgumentException("A task-type group name is required (\"default\" for task types in no group).", nameof(group));
+        var taskTypes = _settings.TaskTypesFor(group, _workers.Select(w => w.TaskType));
+        return _workers.Where(w => taskTypes.Contains(w.TaskType)).Select(CycleDefinition).ToList();
+    }
+
+    private WorkerDefinition CycleDefinition(WorkerDefinition registered)
+    {
+        var options = registered.Options.Clone();
+        if (_settings.ConcurrencyFor(registered.TaskType) is { } concurrency)
+            options.Concurrency = concurrency;
+        options.ExpectedExecutionTime = _settings.DrainTimeout;
+        return new WorkerDefinition(registered.TaskType, registered.Handler, options);
+    }
 
     /// <summary>
     /// Runs one cycle for <paramref name="group"/> (<see cref="ConductorHostSettings.DefaultGroup"/> for task types in no
-    /// group). Returns when the cycle is over: at the deadline, or soon after <paramref name="cancellationToken"/> (the
-    /// invocation's token) is cancelled, with every unfinished task handed back. Server failures do not throw; settings
+    /// group). Returns when the cycle is over: by the deadline, or once <paramref name="cancellationToken"/> (the
+    /// invocation's token) is cancelled: polling stops at once, in-flight handlers may run until
+    /// min(deadline − <see cref="WorkerRunnerOptions.HandBackMargin"/>, cancellation + <see cref="WorkerRunnerOptions.DrainTimeout"/>),
+    /// and every unfinished task is then handed back (IN_PROGRESS with a callback, pollable again). Server failures do not throw; settings
     /// errors do (<see cref="ConductorSettingsException"/>, listing every problem).
     /// </summary>
     public async Task<FunctionCycleResult> RunAsync(string group, bool isPastDue = false, CancellationToken cancellationToken = default)
@@ -80,7 +104,8 @@ public sealed partial class FunctionCycleRunner
             return new FunctionCycleResult(group, taskTypes, deadline, new WorkerCycleSummary(), false);
         }
 
-        var selected = _workers.Where(w => taskTypes.Contains(w.TaskType)).ToList();
+        // Per-cycle copies: the app settings never write into the registered (shared) definitions.
+        var selected = _workers.Where(w => taskTypes.Contains(w.TaskType)).Select(CycleDefinition).ToList();
         LogStarting(_logger, group, string.Join(", ", taskTypes), deadline, isPastDue, _settings);
 
         // A runner per invocation: it holds no connections of its own, and each invocation may run another group.
