@@ -13,6 +13,11 @@ using ConductorTools.Engine;
 using ConductorTools.Model;
 using ConductorTools.Workers;
 
+if (args.Length > 0 && ConductorTools.Bench.Workers.ServerBench.IsMode(args[0]))
+{
+    return await ConductorTools.Bench.Workers.ServerBench.RunAsync(args);
+}
+
 var workflows = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2000;
 var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5;
@@ -68,6 +73,7 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"median naive SDK-style loop (poll 1 + POST):  {naiveRate,8:F0} tasks/s, {Median(results["naive"].Select(r => r.CpuMsPerTask)):F3} CPU ms/task"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio runner / naive: {runnerRate / naiveRate:F2}x"));
+return 0;
 
 // Opens a fresh engine with `count` queued workflows, times `run` until every task is completed, checks every workflow
 // completed, and returns the wall time and the process CPU time it took.
