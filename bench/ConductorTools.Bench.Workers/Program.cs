@@ -6,6 +6,10 @@
 //   concurrency runner slots = naive loops, default 10
 //   rounds      measured rounds (modes alternate in each round; medians are reported), default 5
 //   latency-ms  simulated network round trip added to every API call (both modes), default 0 (in-process calls)
+// Over HTTP against a server (ServerBench.cs; see bench/README.md):
+//   ... -- server [--url URL | --spawn] [--tasks 5000] [--workers 10] [--rounds 5] [--latency-tasks 1000] [--rate 200] [--js-poll-interval 100] [--no-js]
+//   ... -- memory [--url URL | --in-process] [--tasks 100000] [--workers 10]
+//   ... -- idle [--url URL | --spawn] [--seconds 60] [--settle 3] [--window 10] [--workers 10] [--types 1]
 using System.Diagnostics;
 using System.Globalization;
 using ConductorTools.Api;

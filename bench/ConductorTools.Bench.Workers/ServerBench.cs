@@ -48,7 +48,7 @@ internal static class ServerBench
     {
         var tasks = a.Int("--tasks", 5000);
         var workers = a.Int("--workers", 10);
-        var rounds = a.Int("--rounds", 3);
+        var rounds = a.Int("--rounds", 5);
         var latencyTasks = a.Int("--latency-tasks", 1000);
         var rate = a.Int("--rate", 200);
         var jsPollInterval = a.Int("--js-poll-interval", 100);
@@ -58,9 +58,12 @@ internal static class ServerBench
         var js = a.Has("--no-js") ? null : await JsSdk.FindAsync();
         if (js is null && !a.Has("--no-js")) Console.WriteLine("JavaScript SDK: skipped (" + JsSdk.Why + ")");
 
-        // Warm-up (JIT, connections, engine), not reported.
-        await MeasureThroughputAsync(server, api, "runner", Math.Min(1000, tasks), (t, n) => RunRunnerAsync(server, t, n, workers));
-        await MeasureThroughputAsync(server, api, "raw", Math.Min(1000, tasks), (t, n) => RunRawAsync(server, t, n, workers));
+        // Warm-up (JIT tiers, connections, engine), not reported.
+        for (var i = 0; i < 2; i++)
+        {
+            await MeasureThroughputAsync(server, api, "runner", Math.Min(2000, tasks), (t, n) => RunRunnerAsync(server, t, n, workers));
+            await MeasureThroughputAsync(server, api, "raw", Math.Min(2000, tasks), (t, n) => RunRawAsync(server, t, n, workers));
+        }
 
         var results = new Dictionary<string, List<Throughput>> { ["runner"] = [], ["raw"] = [], ["js"] = [] };
         Console.WriteLine();
@@ -336,7 +339,8 @@ internal static class ServerBench
         var seconds = a.Int("--seconds", 60);
         var workers = a.Int("--workers", 10);
         var types = a.Int("--types", 1);
-        Header($"idle mode: {types} task type(s) x {workers} slots polling empty queues for {seconds} s (after 3 s to settle)", server);
+        var settle = a.Int("--settle", 3);
+        Header($"idle mode: {types} task type(s) x {workers} slots polling empty queues for {seconds} s (after {settle} s to settle)", server);
         var counter = new CountingHandler(new SocketsHttpHandler { MaxConnectionsPerServer = 256 });
         using var api = new HttpConductorApi(new ConductorClientOptions { ServerUrl = server.ApiUrl }, counter);
         var definitions = new List<WorkerDefinition>();
@@ -347,7 +351,7 @@ internal static class ServerBench
         var runner = new WorkerRunner(api, definitions, new WorkerRunnerOptions { ApplyEnvironment = false });
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
-        await Task.Delay(3000);
+        await Task.Delay(TimeSpan.FromSeconds(settle));
         var window = TimeSpan.FromSeconds(Math.Min(a.Int("--window", 10), seconds));
         Console.WriteLine();
         Console.WriteLine("| window end s | this process % of a core |" + (server.IsChild ? " server process % of a core |" : "") + " polls/s |");
