@@ -3,8 +3,10 @@
 .SYNOPSIS
     Builds ConductorTools, stages the module into out/ConductorTools, and runs the tests.
 .PARAMETER Task
-    Build     - compile and stage out/ConductorTools (manifest, assemblies, format views, help).
-    Test      - Build, then run `dotnet test` and the Pester suite in a fresh pwsh.
+    Build     - build the local server into out/server, then compile and stage out/ConductorTools (manifest,
+                assemblies, format views, help).
+    Test      - Build, then run `dotnet test` and the Pester suite in a fresh pwsh (every cmdlet against the embedded
+                engine and against out/server, which the suite starts on a free loopback port).
     Quickstart - Build, then run the quick start with the cmdlets on the embedded engine.
     Package   - Build, then save the staged module as a .nupkg under out/ for the PowerShell Gallery.
 .PARAMETER Configuration
@@ -21,10 +23,16 @@ $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $root = $PSScriptRoot
 $staging = Join-Path $root 'out/ConductorTools'
+$server = Join-Path $root 'out/server'
 
 function Invoke-Native([string] $File, [string[]] $Arguments) {
     & $File @Arguments
     if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
+}
+
+function Build-Server {
+    # The local Conductor-compatible server (conductortools-server) the Pester suites run every cmdlet against.
+    Invoke-Native dotnet @('publish', (Join-Path $root 'src/ConductorTools.Server/ConductorTools.Server.csproj'), '-c', $Configuration, '-o', $server)
 }
 
 function Build-Module {
@@ -52,12 +60,14 @@ function Build-Module {
 
 function Test-Module {
     Invoke-Native dotnet @('test', (Join-Path $root 'ConductorTools.slnx'), '-c', $Configuration)
-    if (-not (Get-Module -ListAvailable Pester | Where-Object Version -ge '5.0.0')) {
-        Install-Module Pester -MinimumVersion 5.0.0 -Scope CurrentUser -Force -SkipPublisherCheck -Repository PSGallery
+    # 5.1 brought -ForEach on Describe, which the suites use to run once per backend.
+    if (-not (Get-Module -ListAvailable Pester | Where-Object Version -ge '5.1.0')) {
+        Install-Module Pester -MinimumVersion 5.1.0 -Scope CurrentUser -Force -SkipPublisherCheck -Repository PSGallery
     }
     # A fresh process, so the freshly built assemblies are the ones loaded.
     $pwsh = if ($PSVersionTable.PSEdition -eq 'Core') { (Get-Process -Id $PID).Path } else { 'powershell.exe' }
-    $script = "Import-Module Pester -MinimumVersion 5.0.0; `$env:CONDUCTORTOOLS_MODULE = '$staging'; " +
+    $serverDll = Join-Path $server 'conductortools-server.dll'
+    $script = "Import-Module Pester -MinimumVersion 5.1.0; `$env:CONDUCTORTOOLS_MODULE = '$staging'; `$env:CONDUCTORTOOLS_SERVER_DLL = '$serverDll'; " +
         "`$r = Invoke-Pester -Path '$(Join-Path $root 'tests/Pester')' -Output Detailed -PassThru; exit `$r.FailedCount"
     Invoke-Native $pwsh @('-NoProfile', '-NonInteractive', '-Command', $script)
 }
@@ -77,8 +87,8 @@ Wait-Workflow `$id -Timeout 00:00:30 | Select-Object WorkflowId, Status, @{ n = 
 }
 
 switch ($Task) {
-    'Build' { Build-Module }
-    'Test' { Build-Module; Test-Module }
+    'Build' { Build-Server; Build-Module }
+    'Test' { Build-Server; Build-Module; Test-Module }
     'Quickstart' { Build-Module; Invoke-Quickstart }
     'Package' {
         Build-Module
