@@ -4,7 +4,7 @@
     Builds ConductorTools, stages the module into out/ConductorTools, and runs the tests.
 .PARAMETER Task
     Build     - build the local server into out/server, then compile and stage out/ConductorTools (manifest,
-                assemblies, format views, help).
+                assemblies, format views, MAML help built from docs/en-US, about_ topics).
     Test      - Build, then run `dotnet test` and the Pester suite in a fresh pwsh (every cmdlet against the embedded
                 engine and against out/server, which the suite starts on a free loopback port).
     Quickstart - Build, then run the quick start with the cmdlets on the embedded engine.
@@ -48,12 +48,10 @@ function Build-Module {
     if (Test-Path $runtimes) { Copy-Item $runtimes $staging -Recurse }   # SQLite native libraries per platform
     Copy-Item (Join-Path $root 'module/*.format.ps1xml') $staging
     Copy-Item (Join-Path $root 'module/en-US/*') (Join-Path $staging 'en-US')
-    # MAML help from the markdown help source (docs/en-US) with platyPS.
-    if (-not (Get-Module -ListAvailable platyPS)) {
-        Install-Module platyPS -Scope CurrentUser -Force -AllowClobber -Repository PSGallery
-    }
-    Import-Module platyPS
-    New-ExternalHelp -Path (Join-Path $root 'docs/en-US') -OutputPath (Join-Path $staging 'en-US') -Force | Out-Null
+    # MAML help (en-US/ConductorTools.dll-Help.xml) from the markdown pages in docs/en-US and the compiled cmdlets, by
+    # tools/ConductorTools.HelpBuilder (no platyPS needed); it fails the build when a page or description is missing.
+    Invoke-Native dotnet @('run', '--project', (Join-Path $root 'tools/ConductorTools.HelpBuilder'), '-c', $Configuration, '--',
+        (Join-Path $root 'out/publish/ConductorTools.dll'), (Join-Path $root 'docs/en-US'), (Join-Path $staging 'en-US/ConductorTools.dll-Help.xml'))
     Test-ModuleManifest (Join-Path $staging 'ConductorTools.psd1') | Out-Null
     Write-Host "Staged $staging"
 }

@@ -130,7 +130,9 @@ public sealed class CompleteTaskCommand : ConductorCmdlet
     [Parameter] public object? Output { get; set; }
 
     /// <summary><para type="description">Why it failed (with a failed status).</para></summary>
-    [Parameter] public string? Reason { get; set; }
+    [Parameter]
+    [Alias("ReasonForIncompletion")]
+    public string? Reason { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -182,7 +184,9 @@ public sealed class NewTaskResultCommand : PSCmdlet
     [Parameter] [ValidateRange(0, long.MaxValue)] public long CallbackAfterSeconds { get; set; }
 
     /// <summary><para type="description">Why the task failed.</para></summary>
-    [Parameter] public string? Reason { get; set; }
+    [Parameter]
+    [Alias("ReasonForIncompletion")]
+    public string? Reason { get; set; }
 
     /// <summary><para type="description">Log lines to attach.</para></summary>
     [Parameter] public string[]? Log { get; set; }
