@@ -3,8 +3,10 @@
 .SYNOPSIS
     Builds ConductorTools, stages the module into out/ConductorTools, and runs the tests.
 .PARAMETER Task
-    Build     - compile and stage out/ConductorTools (manifest, assemblies, format views, help).
-    Test      - Build, then run `dotnet test` and the Pester suite in a fresh pwsh.
+    Build     - build the local server into out/server, then compile and stage out/ConductorTools (manifest,
+                assemblies, format views, MAML help built from docs/en-US, about_ topics).
+    Test      - Build, then run `dotnet test` and the Pester suite in a fresh pwsh (every cmdlet against the embedded
+                engine and against out/server, which the suite starts on a free loopback port).
     Quickstart - Build, then run the quick start with the cmdlets on the embedded engine.
     Package   - Build, then save the staged module as a .nupkg under out/ for the PowerShell Gallery.
 .PARAMETER Configuration
@@ -21,10 +23,16 @@ $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $root = $PSScriptRoot
 $staging = Join-Path $root 'out/ConductorTools'
+$server = Join-Path $root 'out/server'
 
 function Invoke-Native([string] $File, [string[]] $Arguments) {
     & $File @Arguments
     if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
+}
+
+function Build-Server {
+    # The local Conductor-compatible server (conductortools-server) the Pester suites run every cmdlet against.
+    Invoke-Native dotnet @('publish', (Join-Path $root 'src/ConductorTools.Server/ConductorTools.Server.csproj'), '-c', $Configuration, '-o', $server)
 }
 
 function Build-Module {
@@ -40,24 +48,24 @@ function Build-Module {
     if (Test-Path $runtimes) { Copy-Item $runtimes $staging -Recurse }   # SQLite native libraries per platform
     Copy-Item (Join-Path $root 'module/*.format.ps1xml') $staging
     Copy-Item (Join-Path $root 'module/en-US/*') (Join-Path $staging 'en-US')
-    # MAML help from the markdown help source (docs/en-US) with platyPS.
-    if (-not (Get-Module -ListAvailable platyPS)) {
-        Install-Module platyPS -Scope CurrentUser -Force -AllowClobber -Repository PSGallery
-    }
-    Import-Module platyPS
-    New-ExternalHelp -Path (Join-Path $root 'docs/en-US') -OutputPath (Join-Path $staging 'en-US') -Force | Out-Null
+    # MAML help (en-US/ConductorTools.dll-Help.xml) from the markdown pages in docs/en-US and the compiled cmdlets, by
+    # tools/ConductorTools.HelpBuilder (no platyPS needed); it fails the build when a page or description is missing.
+    Invoke-Native dotnet @('run', '--project', (Join-Path $root 'tools/ConductorTools.HelpBuilder'), '-c', $Configuration, '--',
+        (Join-Path $root 'out/publish/ConductorTools.dll'), (Join-Path $root 'docs/en-US'), (Join-Path $staging 'en-US/ConductorTools.dll-Help.xml'))
     Test-ModuleManifest (Join-Path $staging 'ConductorTools.psd1') | Out-Null
     Write-Host "Staged $staging"
 }
 
 function Test-Module {
     Invoke-Native dotnet @('test', (Join-Path $root 'ConductorTools.slnx'), '-c', $Configuration)
-    if (-not (Get-Module -ListAvailable Pester | Where-Object Version -ge '5.0.0')) {
-        Install-Module Pester -MinimumVersion 5.0.0 -Scope CurrentUser -Force -SkipPublisherCheck -Repository PSGallery
+    # 5.1 brought -ForEach on Describe, which the suites use to run once per backend.
+    if (-not (Get-Module -ListAvailable Pester | Where-Object Version -ge '5.1.0')) {
+        Install-Module Pester -MinimumVersion 5.1.0 -Scope CurrentUser -Force -SkipPublisherCheck -Repository PSGallery
     }
     # A fresh process, so the freshly built assemblies are the ones loaded.
     $pwsh = if ($PSVersionTable.PSEdition -eq 'Core') { (Get-Process -Id $PID).Path } else { 'powershell.exe' }
-    $script = "Import-Module Pester -MinimumVersion 5.0.0; `$env:CONDUCTORTOOLS_MODULE = '$staging'; " +
+    $serverDll = Join-Path $server 'conductortools-server.dll'
+    $script = "Import-Module Pester -MinimumVersion 5.1.0; `$env:CONDUCTORTOOLS_MODULE = '$staging'; `$env:CONDUCTORTOOLS_SERVER_DLL = '$serverDll'; " +
         "`$r = Invoke-Pester -Path '$(Join-Path $root 'tests/Pester')' -Output Detailed -PassThru; exit `$r.FailedCount"
     Invoke-Native $pwsh @('-NoProfile', '-NonInteractive', '-Command', $script)
 }
@@ -77,8 +85,8 @@ Wait-Workflow `$id -Timeout 00:00:30 | Select-Object WorkflowId, Status, @{ n = 
 }
 
 switch ($Task) {
-    'Build' { Build-Module }
-    'Test' { Build-Module; Test-Module }
+    'Build' { Build-Server; Build-Module }
+    'Test' { Build-Server; Build-Module; Test-Module }
     'Quickstart' { Build-Module; Invoke-Quickstart }
     'Package' {
         Build-Module

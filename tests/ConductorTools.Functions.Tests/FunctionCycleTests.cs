@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ConductorTools.Api;
-using ConductorTools.Engine;
+using ConductorTools.Http;
+using ConductorTools.Server;
 using ConductorTools.Functions;
 using ConductorTools.Hosting;
 using ConductorTools.Model;
@@ -10,15 +11,15 @@ using Microsoft.Extensions.Logging;
 namespace ConductorTools.Functions.Tests;
 
 /// <summary>
-/// The Functions timer's cycle end to end: Core's <see cref="FunctionCycleRunner"/> and the worker runtime against the
-/// embedded Conductor engine (in memory) behind a fault-injecting proxy. The local HTTP server (ConductorTools.Server's
-/// LocalConductorServer) is not on main yet; when it lands, the same tests run through HttpConductorApi against it
-/// (verified in a scratch build with the server branch: all pass).
+/// The Functions timer's cycle end to end: Core's <see cref="FunctionCycleRunner"/> and the worker runtime talking
+/// HTTP (HttpConductorApi) to the local Conductor server (LocalConductorServer, in-memory engine, free loopback port),
+/// with a fault-injecting wrapper around the client that turns chosen calls into the errors a failing server causes.
 /// </summary>
 public sealed class FunctionCycleTests : IAsyncLifetime
 {
     private const string SlowTaskType = "slow_task";
-    private EmbeddedConductor _engine = null!;
+    private LocalConductorServer _server = null!;
+    private HttpConductorApi _http = null!;
     private FaultyConductorApi _faults = null!;
     private IConductorApi _client = null!;
     private readonly ListLoggerProvider _logs = new();
@@ -26,8 +27,9 @@ public sealed class FunctionCycleTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _engine = EmbeddedConductor.Open(new EmbeddedConductorOptions { DatabasePath = EmbeddedConductorOptions.InMemory });
-        (_client, _faults) = FaultyConductorApi.Wrap(_engine);
+        _server = await LocalConductorServer.StartAsync(new LocalConductorServerOptions { Urls = "http://127.0.0.1:0", DatabasePath = ":memory:" });
+        _http = new HttpConductorApi(new ConductorClientOptions { ServerUrl = _server.ApiUrl });
+        (_client, _faults) = FaultyConductorApi.Wrap(_http);
         _loggerFactory = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Information));
 
         await _client.RegisterTaskDefsAsync([new TaskDef(SampleWorkers.GreetTaskType), new TaskDef(SlowTaskType)]);
@@ -43,7 +45,8 @@ public sealed class FunctionCycleTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await _engine.DisposeAsync();
+        _http.Dispose();
+        await _server.DisposeAsync();
         _loggerFactory.Dispose();
     }
 

@@ -114,11 +114,85 @@ public sealed class ModuleContractTests : IDisposable
             Assert.True(File.Exists(path), $"{c.Name} has no help source at docs/en-US/{c.Name}.md");
             var help = File.ReadAllText(path);
             Assert.Matches(@"## SYNOPSIS\s*\n\S", help);
-            if (c.Name is not ("Disconnect-Conductor" or "Get-ConductorConnection")) Assert.Contains("### Example 1", help);
+            Assert.Contains("### Example 1", help);
             foreach (var parameter in Parameters(c.Type))
             {
                 Assert.True(Regex.IsMatch(help, $@"### -{parameter}\s*\n\S"), $"{c.Name} -{parameter} has no help");
             }
+        });
+    }
+
+    // Every parameter that takes a task type, workflow name or status, and the completer it must carry (issue 6).
+    private static readonly (string Cmdlet, string Parameter, string Completer)[] Completed =
+    [
+        ("Register-TaskDef", "Name", "TaskTypeCompleter"),
+        ("Get-TaskDef", "Name", "TaskTypeCompleter"),
+        ("Remove-TaskDef", "Name", "TaskTypeCompleter"),
+        ("Get-TaskQueue", "TaskType", "TaskTypeCompleter"),
+        ("Invoke-WorkerLoop", "TaskType", "TaskTypeCompleter"),
+        ("Get-WorkflowDef", "Name", "WorkflowNameCompleter"),
+        ("Remove-WorkflowDef", "Name", "WorkflowNameCompleter"),
+        ("Start-Workflow", "Name", "WorkflowNameCompleter"),
+        ("Get-Workflow", "Name", "WorkflowNameCompleter"),
+        ("Get-Workflow", "Status", "WorkflowStatusCompleter"),
+        ("Get-Task", "Status", "TaskStatusCompleter"),
+        ("Complete-Task", "Status", "TaskResultStatusCompleter"),
+        ("New-TaskResult", "Status", "TaskResultStatusCompleter"),
+    ];
+
+    public static TheoryData<string, string, string> CompletedParameters
+    {
+        get
+        {
+            var data = new TheoryData<string, string, string>();
+            foreach (var (cmdlet, parameter, completer) in Completed) data.Add(cmdlet, parameter, completer);
+            return data;
+        }
+    }
+
+    private static string? CompleterOf(PropertyInfo parameter) => parameter.GetCustomAttributesData()
+        .Where(a => a.AttributeType.FullName == "System.Management.Automation.ArgumentCompleterAttribute")
+        .Select(a => (a.ConstructorArguments.Single().Value as Type)?.Name)
+        .SingleOrDefault();
+
+    [Theory]
+    [MemberData(nameof(CompletedParameters))]
+    public void Task_types_workflow_names_and_statuses_complete(string cmdlet, string parameter, string completer)
+    {
+        var type = _cmdlets.Single(c => c.Name == cmdlet).Type;
+        var property = type.GetProperty(parameter);
+        Assert.NotNull(property);
+        Assert.Equal(completer, CompleterOf(property));
+    }
+
+    [Fact]
+    public void Every_status_parameter_has_a_completer_and_every_completer_can_be_created_by_PowerShell()
+    {
+        var statusTypes = new[] { "WorkflowStatus", "ConductorTaskStatus", "TaskResultStatus" };
+        var expected = Completed.Select(row => (row.Cmdlet, row.Parameter)).ToHashSet();
+        foreach (var (name, type) in _cmdlets)
+        {
+            foreach (var property in type.GetProperties().Where(p => p.GetCustomAttributesData().Any(a => a.AttributeType.Name == "ParameterAttribute")))
+            {
+                var element = property.PropertyType.IsArray ? property.PropertyType.GetElementType()! : property.PropertyType;
+                element = Nullable.GetUnderlyingType(element) ?? element;
+                if (statusTypes.Contains(element.Name)) Assert.True(expected.Contains((name, property.Name)), $"{name} -{property.Name} takes a status but has no completer");
+                if (CompleterOf(property) is not null) Assert.True(expected.Contains((name, property.Name)), $"{name} -{property.Name} has a completer the contract does not list");
+            }
+        }
+        var completers = _cmdlets.SelectMany(c => c.Type.GetProperties())
+            .SelectMany(p => p.GetCustomAttributesData())
+            .Where(a => a.AttributeType.FullName == "System.Management.Automation.ArgumentCompleterAttribute")
+            .Select(a => (Type)a.ConstructorArguments.Single().Value!)
+            .Distinct()
+            .ToList();
+        Assert.Equal(5, completers.Count);
+        Assert.All(completers, t =>
+        {
+            // PowerShell creates the completer with Activator.CreateInstance and casts it to IArgumentCompleter.
+            Assert.Contains(t.GetInterfaces(), i => i.FullName == "System.Management.Automation.IArgumentCompleter");
+            Assert.False(t.IsAbstract);
+            Assert.NotNull(t.GetConstructor(Type.EmptyTypes));
         });
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using ConductorTools.Model;
@@ -90,27 +89,41 @@ public sealed class ProtocolTests(ServerFixture server) : IClassFixture<ServerFi
     [Fact]
     public async Task A_long_poll_waits_server_side_and_wakes_when_work_is_scheduled()
     {
-        var name = await server.OneTaskWorkflowAsync("proto_longpoll");
+        // The engine's clock is a fake that only moves when told: a poll that returns before the clock moves was woken by
+        // work arriving, not by its timeout, so no wall-clock threshold is asserted.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var frozen = new ServerFixture(new LocalConductorServerOptions { TimeProvider = clock });
+        await frozen.InitializeAsync();
+        var name = await frozen.OneTaskWorkflowAsync("proto_longpoll");
 
-        // Nothing queued: the server holds the request for (about) the timeout, then answers [].
-        var watch = Stopwatch.StartNew();
-        using (var empty = await Http.GetAsync("tasks/poll/batch/proto_longpoll?count=1&timeout=600", Ct))
+        using (var warmUp = await frozen.Http.GetAsync("tasks/poll/batch/proto_longpoll?count=1&timeout=0", Ct))
         {
-            Assert.Equal("[]", await empty.Content.ReadAsStringAsync(Ct));
+            Assert.Equal("[]", await warmUp.Content.ReadAsStringAsync(Ct));
         }
-        Assert.True(watch.ElapsedMilliseconds >= 500, $"an empty long poll returned after {watch.ElapsedMilliseconds} ms, before its 600 ms timeout");
 
-        // Work scheduled while a 5 s poll waits: the poll answers with it long before its timeout.
-        watch.Restart();
-        var poll = Http.GetAsync("tasks/poll/batch/proto_longpoll?count=1&timeout=5000", Ct);
+        // Nothing queued: the server holds the request until the poll's timeout passes, then answers [].
+        var empty = frozen.Http.GetAsync("tasks/poll/batch/proto_longpoll?count=1&timeout=2000", Ct);
+        await Task.Delay(300, Ct);
+        Assert.False(empty.IsCompleted, "an empty long poll answered before its timeout");
+        for (var i = 0; i < 300 && !empty.IsCompleted; i++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1)); // keeps moving in case the request reached the engine late
+            await Task.WhenAny(empty, Task.Delay(100, Ct));
+        }
+        using (var answered = await empty.WaitAsync(TimeSpan.FromSeconds(5), Ct))
+        {
+            Assert.Equal("[]", await answered.Content.ReadAsStringAsync(Ct));
+        }
+
+        // Work scheduled while a poll waits: the poll answers with it, though its timeout never passes.
+        var poll = frozen.Http.GetAsync("tasks/poll/batch/proto_longpoll?count=1&timeout=5000", Ct);
         await Task.Delay(300, Ct);
         Assert.False(poll.IsCompleted);
-        await server.Server.Engine.StartWorkflowAsync(name, new Dictionary<string, object?>(), cancellationToken: Ct);
-        using var response = await poll;
+        await frozen.Server.Engine.StartWorkflowAsync(name, new Dictionary<string, object?>(), cancellationToken: Ct);
+        using var response = await poll.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         Assert.Equal(1, (await JsonOf(response)).GetArrayLength());
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4.5), $"the woken poll took {watch.Elapsed}");
 
-        using var tooLong = await Http.GetAsync("tasks/poll/batch/proto_longpoll?timeout=6000", Ct);
+        using var tooLong = await frozen.Http.GetAsync("tasks/poll/batch/proto_longpoll?timeout=6000", Ct);
         Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
         Assert.Contains("5 seconds", (await JsonOf(tooLong)).GetProperty("message").GetString());
     }

@@ -1,36 +1,21 @@
 #Requires -Modules Pester
 # End-to-end tests of every ConductorTools cmdlet (issue 6) against the embedded engine and the local server.
-# Run by build.ps1 (and by `dotnet test` when pwsh and Pester 5 are on PATH).
+# Run by build.ps1 (and by `dotnet test` when pwsh and Pester 5 are on PATH). Each Describe runs once per backend: a fresh
+# in-memory embedded engine, and the local server (conductortools-server) this file starts on a free loopback port.
 
 BeforeDiscovery {
     $script:Backends = @(@{ Backend = 'Embedded' }, @{ Backend = 'LocalServer' })
 }
 
 BeforeAll {
-    $repoRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    $modulePath = Join-Path $repoRoot 'out/ConductorTools/ConductorTools.psd1'
-    if (-not (Test-Path $modulePath)) {
-        $modulePath = Get-ChildItem (Join-Path $repoRoot 'src/ConductorTools/bin') -Recurse -Filter ConductorTools.dll |
-            Sort-Object LastWriteTime -Descending | Select-Object -First 1 -ExpandProperty FullName
-    }
-    if (-not (Get-Module ConductorTools)) { Import-Module $modulePath -ErrorAction Stop }
-
-    $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in 'run', '--no-build', '--project', (Join-Path $repoRoot 'src/ConductorTools.Server'), '--', '--urls', 'http://127.0.0.1:0', '--db', ':memory:') { $psi.ArgumentList.Add($a) }
-    $psi.RedirectStandardOutput = $true
-    $psi.UseShellExecute = $false
-    $script:ServerProcess = [System.Diagnostics.Process]::Start($psi)
-    $deadline = [DateTime]::UtcNow.AddSeconds(60)
-    while ([DateTime]::UtcNow -lt $deadline -and -not $script:ServerUrl) {
-        $line = $script:ServerProcess.StandardOutput.ReadLine()
-        if ($null -eq $line) { break }
-        if ($line -match '(http://127\.0\.0\.1:\d+)') { $script:ServerUrl = $Matches[1] }
-    }
-    if (-not $script:ServerUrl) { throw 'The local server did not report its address within 60 s.' }
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-TestModule
+    # The local server on a free loopback port with an in-memory database, for the LocalServer runs of this file.
+    $TestServer = Start-TestServer
 
     function Connect-TestBackend([string] $Backend) {
         if ($Backend -eq 'Embedded') { Connect-Conductor -Embedded -DatabasePath ':memory:' }
-        else { Connect-Conductor "$script:ServerUrl/api" }
+        else { Connect-Conductor $TestServer.ApiUrl }
     }
 
     function New-HelloWorkflow([string] $Name) {
@@ -45,7 +30,7 @@ BeforeAll {
 
 AfterAll {
     Disconnect-Conductor
-    if ($script:ServerProcess -and -not $script:ServerProcess.HasExited) { $script:ServerProcess.Kill() }
+    Stop-TestServer $TestServer
 }
 
 Describe 'ConductorTools on <Backend>' -ForEach $Backends {
@@ -123,5 +108,89 @@ Describe 'ConductorTools on <Backend>' -ForEach $Backends {
         $r.Status | Should -Be 'IN_PROGRESS'
         $r.CallbackAfterSeconds | Should -Be 30
         $r.Logs[0].Log | Should -Be 'waiting'
+    }
+
+    It 'gets workflow definitions by name, wildcard and version, and removes a version' {
+        foreach ($v in 1, 2) {
+            Register-WorkflowDef @{ name = 'pester_defs'; version = $v; tasks = @(@{ name = 'hold'; taskReferenceName = 'hold'; type = 'WAIT' }) } -Force -Confirm:$false
+        }
+        (Get-WorkflowDef 'pester_defs').Version | Should -Be 2
+        (Get-WorkflowDef 'pester_defs' -Version 1).Version | Should -Be 1
+        @(Get-WorkflowDef 'pester_def*' -AllVersions).Count | Should -Be 2
+        Remove-WorkflowDef 'pester_defs' 1 -Confirm:$false
+        @(Get-WorkflowDef 'pester_defs' -AllVersions).Version | Should -Be 2
+        { Get-WorkflowDef 'pester_defs' -Version 1 -ErrorAction Stop } | Should -Throw -ErrorId 'ConductorTools.NotFound*'
+    }
+
+    It 'starts a workflow and waits for it with -Wait' {
+        Register-WorkflowDef @{
+            name = 'pester_quick'; version = 1
+            tasks = @(@{ name = 'setv'; taskReferenceName = 'setv'; type = 'SET_VARIABLE'; inputParameters = @{ seen = '${workflow.input.who}' } })
+        } -Force -Confirm:$false
+        $wf = Start-Workflow 'pester_quick' @{ who = 'Di' } -Wait -Timeout 00:00:30 -Confirm:$false
+        $wf.Status | Should -Be 'COMPLETED'
+        $wf.Variables.seen | Should -Be 'Di'
+    }
+
+    It 'reruns a failed workflow with new input' {
+        New-HelloWorkflow 'pester_rerun'
+        $id = Start-Workflow 'pester_rerun' @{ who = 'Cy' } -Confirm:$false
+        Invoke-WorkerLoop -TaskType 'greet_pester_rerun' -ScriptBlock { throw 'first try fails' } -Once -WarningAction SilentlyContinue | Out-Null
+        (Get-Workflow $id).Status | Should -Be 'FAILED'
+        Invoke-WorkflowRerun $id -Input @{ who = 'Ed' } -Confirm:$false | Should -Be $id
+        (Get-Workflow $id).Status | Should -Be 'RUNNING'
+        Invoke-WorkerLoop -TaskType 'greet_pester_rerun' -ScriptBlock { param($who) @{ greeting = "Hello $who" } } -Once | Out-Null
+        $wf = Wait-Workflow $id -Timeout 00:00:30
+        $wf.Status | Should -Be 'COMPLETED'
+        $wf.Output.greeting | Should -Be 'Hello Ed'
+    }
+
+    It 'skips a task that is not scheduled yet' {
+        Register-TaskDef 'pester_later' -RetryCount 0 -Confirm:$false
+        Register-WorkflowDef @{
+            name = 'pester_skip'; version = 1
+            tasks = @(
+                @{ name = 'hold'; taskReferenceName = 'hold'; type = 'WAIT' }
+                @{ name = 'pester_later'; taskReferenceName = 'later' }
+            )
+        } -Force -Confirm:$false
+        $id = Start-Workflow 'pester_skip' -Confirm:$false
+        Skip-WorkflowTask $id 'later' -Output @{ skipped = $true } -Confirm:$false
+        Complete-Task -WorkflowId $id -TaskReferenceName 'hold' -Confirm:$false | Out-Null
+        (Wait-Workflow $id -Timeout 00:00:10).Status | Should -Be 'COMPLETED'
+        (Get-Task -WorkflowId $id -Status SKIPPED).ReferenceTaskName | Should -Be 'later'
+        (Get-TaskQueue 'pester_later').Pending | Should -Be 0
+    }
+
+    It 'completes task types, workflow names and statuses with Tab' {
+        Register-TaskDef 'pester_cmp_one' -Confirm:$false
+        Register-TaskDef 'pester_cmp_two' -Confirm:$false
+        Register-WorkflowDef @{ name = 'pester spaced wf'; version = 1; tasks = @(@{ name = 'pester_cmp_one'; taskReferenceName = 'one' }) } -Force -Confirm:$false
+        function Get-Completion([string] $Line) { @((TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches.CompletionText) }
+
+        (Get-Completion 'Get-TaskDef pester_cmp_') -join ',' | Should -Be 'pester_cmp_one,pester_cmp_two'
+        (Get-Completion 'Invoke-WorkerLoop -TaskType *cmp_t') -join ',' | Should -Be 'pester_cmp_two'
+        Get-Completion 'Start-Workflow -Name pester' | Should -Contain "'pester spaced wf'"
+        (Get-Completion "Get-WorkflowDef 'pester sp") -join ',' | Should -Be "'pester spaced wf'"
+        (Get-Completion 'Get-Workflow -Status TIM') -join ',' | Should -Be 'TIMED_OUT'
+        (Get-Completion 'Get-Task -WorkflowId x -Status SKI') -join ',' | Should -Be 'SKIPPED'
+        (Get-Completion 'Complete-Task -Status FAILED_W') -join ',' | Should -Be 'FAILED_WITH_TERMINAL_ERROR'
+        (Get-Completion 'Get-TaskDef no_such_prefix_') -join ',' | Should -Be ''
+    }
+
+    It 'falls back to CONDUCTOR_SERVER_URL after Disconnect-Conductor' {
+        $connected = Get-ConductorConnection
+        $saved = $env:CONDUCTOR_SERVER_URL
+        try {
+            $env:CONDUCTOR_SERVER_URL = $TestServer.ApiUrl
+            Disconnect-Conductor
+            $fallback = Get-ConductorConnection
+            [object]::ReferenceEquals($connected, $fallback) | Should -BeFalse
+            $fallback.Kind | Should -Be 'Server'
+        }
+        finally {
+            $env:CONDUCTOR_SERVER_URL = $saved
+            Connect-TestBackend $Backend
+        }
     }
 }

@@ -15,35 +15,10 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    $repoRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    # The staged module (build.ps1) when there is one, else the assembly of a plain `dotnet build`.
-    $modulePath = Join-Path $repoRoot 'out/ConductorTools/ConductorTools.psd1'
-    if (-not (Test-Path $modulePath)) {
-        $modulePath = Get-ChildItem (Join-Path $repoRoot 'src/ConductorTools/bin') -Recurse -Filter ConductorTools.dll |
-            Sort-Object LastWriteTime -Descending | Select-Object -First 1 -ExpandProperty FullName
-    }
-    if (-not (Get-Module ConductorTools)) { Import-Module $modulePath -ErrorAction Stop }
-
-    # The local server on a free loopback port (in-memory engine), started once for the file.
-    function Start-TestServer {
-        $project = Join-Path $repoRoot 'src/ConductorTools.Server'
-        $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-        foreach ($a in 'run', '--no-build', '--project', $project, '--', '--urls', 'http://127.0.0.1:0', '--db', ':memory:') { $psi.ArgumentList.Add($a) }
-        $psi.RedirectStandardOutput = $true
-        $psi.UseShellExecute = $false
-        $process = [System.Diagnostics.Process]::Start($psi)
-        $deadline = [DateTime]::UtcNow.AddSeconds(60)
-        while ([DateTime]::UtcNow -lt $deadline) {
-            $line = $process.StandardOutput.ReadLine()
-            if ($null -eq $line) { break }
-            if ($line -match 'Now listening on:\s*(http://127\.0\.0\.1:\d+)') {
-                return [pscustomobject]@{ Process = $process; Url = $Matches[1] }
-            }
-        }
-        $process.Kill()
-        throw 'The local server did not report its listening address within 60 s.'
-    }
-    $script:Server = Start-TestServer
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-TestModule
+    # The local server (conductortools-server from the build output) on a free loopback port, in-memory, for this file.
+    $TestServer = Start-TestServer
 
     # The suite talks to the backends through Core's IConductorApi directly (the engine in-process, or the HTTP client
     # against the local server) and hands that to Invoke-WorkerLoop -Connection, so it depends on no other cmdlet.
@@ -56,7 +31,7 @@ BeforeAll {
         }
         else {
             $options = [ConductorTools.Http.ConductorClientOptions]::new()
-            $options.ServerUrl = [uri] "$($script:Server.Url)/api"
+            $options.ServerUrl = [uri] $TestServer.ApiUrl
             $script:Api = [ConductorTools.Http.HttpConductorApi]::new($options, $null, $null, $null)
         }
         $global:PSDefaultParameterValues['Invoke-WorkerLoop:Connection'] = $script:Api
@@ -97,7 +72,7 @@ BeforeAll {
 }
 
 AfterAll {
-    if ($script:Server) { $script:Server.Process.Kill(); $script:Server.Process.WaitForExit(10000) | Out-Null }
+    Stop-TestServer $TestServer
 }
 
 Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backends {

@@ -63,6 +63,7 @@ public sealed class ConnectionResolver
     private readonly Func<string, string?> _getVariable;
     private readonly object _gate = new();
     private ConductorConnection? _fallback;
+    private string? _pendingNotice;
 
     public ConnectionResolver(Func<ConductorConnection> openEmbeddedDefault, Func<string, string?>? getVariable = null)
     {
@@ -73,26 +74,38 @@ public sealed class ConnectionResolver
     /// <summary>The session's current connection, set by Connect-Conductor.</summary>
     public ConductorConnection? Current { get; set; }
 
-    /// <summary>Resolves a connection; <paramref name="notice"/> receives a one-time note when a default is chosen.</summary>
+    /// <summary>
+    /// Resolves a connection; <paramref name="notice"/> receives a one-time note when a default is chosen. A default chosen
+    /// without a <paramref name="notice"/> (tab completion) keeps its note for the first caller that has one, so the user
+    /// still reads it once.
+    /// </summary>
     public ConductorConnection Resolve(ConductorConnection? explicitConnection, Action<string>? notice = null)
     {
         if (explicitConnection is not null) return explicitConnection;
         if (Current is { } current) return current;
+        string? note;
+        ConductorConnection fallback;
         lock (_gate)
         {
-            if (_fallback is not null) return _fallback;
-            var url = _getVariable(ConductorClientOptions.ServerUrlVariable);
-            if (!string.IsNullOrWhiteSpace(url))
+            if (_fallback is null)
             {
-                _fallback = ConductorConnection.ToServer(ConductorClientOptions.FromEnvironment(_getVariable));
-                notice?.Invoke($"Not connected: using the Conductor server in {ConductorClientOptions.ServerUrlVariable} ({_fallback.Target}).");
+                var url = _getVariable(ConductorClientOptions.ServerUrlVariable);
+                if (!string.IsNullOrWhiteSpace(url))
+                {
+                    _fallback = ConductorConnection.ToServer(ConductorClientOptions.FromEnvironment(_getVariable));
+                    _pendingNotice = $"Not connected: using the Conductor server in {ConductorClientOptions.ServerUrlVariable} ({_fallback.Target}).";
+                }
+                else
+                {
+                    _fallback = _openEmbeddedDefault();
+                    _pendingNotice = $"Not connected: using the embedded Conductor engine ({_fallback.Target}). Run Connect-Conductor to use a server.";
+                }
             }
-            else
-            {
-                _fallback = _openEmbeddedDefault();
-                notice?.Invoke($"Not connected: using the embedded Conductor engine ({_fallback.Target}). Run Connect-Conductor to use a server.");
-            }
-            return _fallback;
+            fallback = _fallback;
+            note = notice is null ? null : _pendingNotice;
+            if (note is not null) _pendingNotice = null;
         }
+        if (note is not null) notice!(note);
+        return fallback;
     }
 }

@@ -8,7 +8,8 @@ namespace ConductorTools.Engine.Execution;
 /// <summary>
 /// Translates Conductor's search parameters into SQL over the indexed columns. Supported <c>query</c> syntax (a subset
 /// of the index's SQL-like language): conditions <c>field = value</c>, <c>!=</c>/<c>&lt;&gt;</c>, <c>&gt;</c>, <c>&gt;=</c>,
-/// <c>&lt;</c>, <c>&lt;=</c>, <c>field IN (a, b)</c>, joined with <c>AND</c>; values bare, 'single' or "double" quoted.
+/// <c>&lt;</c>, <c>&lt;=</c>, <c>field IN (a, b)</c>, joined with <c>AND</c> and <c>OR</c> (AND binds tighter) and grouped
+/// with parentheses; values bare, 'single' or "double" quoted.
 /// <c>freeText</c> <c>*</c> (or empty) matches everything, any other text matches ids, names and correlation ids
 /// exactly or a substring of the stored JSON. <c>sort</c> is <c>field[:ASC|DESC]</c> items separated by <c>|</c>.
 /// Anything else is rejected with a 400 naming the unsupported part.
@@ -63,10 +64,7 @@ internal sealed class SearchQuery
         var conditions = new List<string>();
         if (!string.IsNullOrWhiteSpace(request.Query))
         {
-            foreach (var clause in SplitAnd(request.Query!))
-            {
-                conditions.Add(query.Condition(clause, columns));
-            }
+            conditions.Add(query.Expression(request.Query!, columns));
         }
         var freeText = request.FreeText?.Trim();
         if (!string.IsNullOrEmpty(freeText) && freeText != "*")
@@ -104,9 +102,53 @@ internal sealed class SearchQuery
         return "$p" + (_arguments.Count - 1).ToString(CultureInfo.InvariantCulture);
     }
 
-    private static IEnumerable<string> SplitAnd(string query)
+    /// <summary>OR of AND-groups of conditions or parenthesised expressions, as SQL.</summary>
+    private string Expression(string text, Dictionary<string, string> columns)
     {
-        // Split on AND outside quotes and parentheses.
+        var alternatives = SplitTopLevel(text, "OR").Select(alternative =>
+        {
+            var all = SplitTopLevel(alternative, "AND").Select(part =>
+            {
+                var trimmed = part.Trim();
+                if (trimmed.Length == 0)
+                {
+                    throw ConductorException.BadRequest($"An AND or OR has nothing on one side in: {text}");
+                }
+                return IsGroup(trimmed) ? "(" + Expression(trimmed.Substring(1, trimmed.Length - 2), columns) + ")" : Condition(trimmed, columns);
+            }).ToList();
+            return all.Count == 1 ? all[0] : string.Join(" AND ", all);
+        }).ToList();
+        return alternatives.Count == 1 ? alternatives[0] : "(" + string.Join(" OR ", alternatives) + ")";
+    }
+
+    /// <summary>Whether the text is one parenthesised group: its first '(' closes at its last character.</summary>
+    private static bool IsGroup(string text)
+    {
+        if (text[0] != '(' || text[text.Length - 1] != ')')
+        {
+            return false;
+        }
+        var depth = 0;
+        char? quote = null;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quote is not null)
+            {
+                if (c == quote) quote = null;
+                continue;
+            }
+            if (c is '\'' or '"') quote = c;
+            else if (c == '(') depth++;
+            else if (c == ')' && --depth == 0) return i == text.Length - 1;
+        }
+        throw ConductorException.BadRequest($"Unbalanced parentheses in: {text}");
+    }
+
+    /// <summary>Splits on a keyword outside quotes and parentheses.</summary>
+    private static List<string> SplitTopLevel(string query, string keyword)
+    {
+        var parts = new List<string>();
         var current = new StringBuilder();
         var depth = 0;
         char? quote = null;
@@ -132,22 +174,26 @@ internal sealed class SearchQuery
             }
             else if (c == ')')
             {
-                depth--;
+                if (--depth < 0)
+                {
+                    throw ConductorException.BadRequest($"Unbalanced parentheses in: {query}");
+                }
             }
-            else if (depth == 0 && IsKeywordAt(query, i, "AND"))
+            else if (depth == 0 && IsKeywordAt(query, i, keyword))
             {
-                yield return current.ToString();
+                parts.Add(current.ToString());
                 current.Clear();
-                i += 2;
+                i += keyword.Length - 1;
                 continue;
-            }
-            else if (depth == 0 && IsKeywordAt(query, i, "OR"))
-            {
-                throw ConductorException.BadRequest($"The embedded engine's search supports conditions joined with AND only; 'OR' in: {query}");
             }
             current.Append(c);
         }
-        yield return current.ToString();
+        if (depth != 0 || quote is not null)
+        {
+            throw ConductorException.BadRequest($"Unbalanced parentheses or quotes in: {query}");
+        }
+        parts.Add(current.ToString());
+        return parts;
     }
 
     private static bool IsKeywordAt(string text, int index, string keyword) =>

@@ -33,6 +33,9 @@ public abstract class ConductorCmdlet : PSCmdlet, IDisposable
 
     protected override void StopProcessing() => _stopping.Cancel();
 
+    /// <summary>After a definition is registered or removed, tab completion asks the connection afresh.</summary>
+    protected void DefinitionsChanged() => Completion.ConductorCompleter.Shared.Cache.Clear(Api);
+
     public void Dispose()
     {
         _stopping.Dispose();

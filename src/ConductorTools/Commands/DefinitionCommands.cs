@@ -20,6 +20,7 @@ public sealed class RegisterTaskDefCommand : ConductorCmdlet
     /// <summary><para type="description">The task type name workers poll for.</para></summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = FieldsSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(TaskTypeCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary><para type="description">A TaskDef, hashtable or object with TaskDef fields.</para></summary>
@@ -89,6 +90,7 @@ public sealed class RegisterTaskDefCommand : ConductorCmdlet
             Try(def, () =>
             {
                 Call(ct => Api.RegisterTaskDefsAsync(new[] { def }, ct));
+                DefinitionsChanged();
                 if (PassThru) WriteObject(def);
             });
         }
@@ -162,6 +164,7 @@ public sealed class GetTaskDefCommand : ConductorCmdlet
     /// <summary><para type="description">Names or wildcard patterns.</para></summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(TaskTypeCompleter))]
     public string[]? Name { get; set; }
 
     protected override void ProcessRecord()
@@ -191,13 +194,14 @@ public sealed class RemoveTaskDefCommand : ConductorCmdlet
 {
     /// <summary><para type="description">The task definition names.</para></summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(TaskTypeCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     protected override void ProcessRecord()
     {
         foreach (var name in Name)
         {
-            if (ShouldProcess(name, "Remove task definition")) Try(name, () => Call(ct => Api.DeleteTaskDefAsync(name, ct)));
+            if (ShouldProcess(name, "Remove task definition")) Try(name, () => { Call(ct => Api.DeleteTaskDefAsync(name, ct)); DefinitionsChanged(); });
         }
     }
 }
@@ -240,6 +244,7 @@ public sealed class RegisterWorkflowDefCommand : ConductorCmdlet
                 var def = source is WorkflowDef typed ? typed : ToModel<WorkflowDef>(source, ParameterSetName == PathSet ? "The file" : "-InputObject");
                 if (!ShouldProcess($"{def.Name} v{def.Version}", "Register workflow definition")) return;
                 Call(ct => Api.RegisterWorkflowDefAsync(def, Force, ct));
+                DefinitionsChanged();
                 if (PassThru) WriteObject(def);
             });
         }
@@ -257,6 +262,7 @@ public sealed class GetWorkflowDefCommand : ConductorCmdlet
     /// <summary><para type="description">Names or wildcard patterns.</para></summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(WorkflowNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary><para type="description">A specific version (with a single -Name).</para></summary>
@@ -292,6 +298,7 @@ public sealed class RemoveWorkflowDefCommand : ConductorCmdlet
 {
     /// <summary><para type="description">The workflow definition name.</para></summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(WorkflowNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary><para type="description">The version to remove.</para></summary>
@@ -302,7 +309,7 @@ public sealed class RemoveWorkflowDefCommand : ConductorCmdlet
     {
         if (ShouldProcess($"{Name} v{Version}", "Remove workflow definition"))
         {
-            Try(Name, () => Call(ct => Api.DeleteWorkflowDefAsync(Name, Version, ct)));
+            Try(Name, () => { Call(ct => Api.DeleteWorkflowDefAsync(Name, Version, ct)); DefinitionsChanged(); });
         }
     }
 }

@@ -24,7 +24,9 @@ public sealed class GetTaskCommand : ConductorCmdlet
     public string WorkflowId { get; set; } = "";
 
     /// <summary><para type="description">Only tasks with these statuses.</para></summary>
-    [Parameter(ParameterSetName = WorkflowSet)] public ConductorTaskStatus[]? Status { get; set; }
+    [Parameter(ParameterSetName = WorkflowSet)]
+    [ArgumentCompleter(typeof(TaskStatusCompleter))]
+    public ConductorTaskStatus[]? Status { get; set; }
 
     /// <summary><para type="description">Also write each task's execution logs.</para></summary>
     [Parameter] public SwitchParameter IncludeLog { get; set; }
@@ -68,6 +70,7 @@ public sealed class GetTaskQueueCommand : ConductorCmdlet
     /// <summary><para type="description">Task types (default: every registered task definition).</para></summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
+    [ArgumentCompleter(typeof(TaskTypeCompleter))]
     public string[]? TaskType { get; set; }
 
     /// <summary><para type="description">The domain whose queue to count.</para></summary>
@@ -119,13 +122,17 @@ public sealed class CompleteTaskCommand : ConductorCmdlet
     public string TaskId { get; set; } = "";
 
     /// <summary><para type="description">COMPLETED (default), FAILED, FAILED_WITH_TERMINAL_ERROR or IN_PROGRESS.</para></summary>
-    [Parameter] public TaskResultStatus Status { get; set; } = TaskResultStatus.COMPLETED;
+    [Parameter]
+    [ArgumentCompleter(typeof(TaskResultStatusCompleter))]
+    public TaskResultStatus Status { get; set; } = TaskResultStatus.COMPLETED;
 
     /// <summary><para type="description">The task output (hashtable or object).</para></summary>
     [Parameter] public object? Output { get; set; }
 
     /// <summary><para type="description">Why it failed (with a failed status).</para></summary>
-    [Parameter] public string? Reason { get; set; }
+    [Parameter]
+    [Alias("ReasonForIncompletion")]
+    public string? Reason { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -166,7 +173,9 @@ public sealed class CompleteTaskCommand : ConductorCmdlet
 public sealed class NewTaskResultCommand : PSCmdlet
 {
     /// <summary><para type="description">COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR or IN_PROGRESS.</para></summary>
-    [Parameter(Position = 0)] public TaskResultStatus Status { get; set; } = TaskResultStatus.COMPLETED;
+    [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(TaskResultStatusCompleter))]
+    public TaskResultStatus Status { get; set; } = TaskResultStatus.COMPLETED;
 
     /// <summary><para type="description">The task output.</para></summary>
     [Parameter(Position = 1)] public object? Output { get; set; }
@@ -175,7 +184,9 @@ public sealed class NewTaskResultCommand : PSCmdlet
     [Parameter] [ValidateRange(0, long.MaxValue)] public long CallbackAfterSeconds { get; set; }
 
     /// <summary><para type="description">Why the task failed.</para></summary>
-    [Parameter] public string? Reason { get; set; }
+    [Parameter]
+    [Alias("ReasonForIncompletion")]
+    public string? Reason { get; set; }
 
     /// <summary><para type="description">Log lines to attach.</para></summary>
     [Parameter] public string[]? Log { get; set; }

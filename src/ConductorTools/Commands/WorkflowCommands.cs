@@ -34,6 +34,7 @@ public sealed class StartWorkflowCommand : ConductorCmdlet
     /// <summary><para type="description">The workflow definition name.</para></summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(WorkflowNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary><para type="description">The workflow input (hashtable or object).</para></summary>
@@ -102,10 +103,14 @@ public sealed class GetWorkflowCommand : ConductorCmdlet
     [Parameter(ParameterSetName = IdSet)] public SwitchParameter ExcludeTasks { get; set; }
 
     /// <summary><para type="description">Workflow definition name.</para></summary>
-    [Parameter(ParameterSetName = SearchSet, Position = 0)] public string? Name { get; set; }
+    [Parameter(ParameterSetName = SearchSet, Position = 0)]
+    [ArgumentCompleter(typeof(WorkflowNameCompleter))]
+    public string? Name { get; set; }
 
     /// <summary><para type="description">Statuses to find.</para></summary>
-    [Parameter(ParameterSetName = SearchSet)] public WorkflowStatus[]? Status { get; set; }
+    [Parameter(ParameterSetName = SearchSet)]
+    [ArgumentCompleter(typeof(WorkflowStatusCompleter))]
+    public WorkflowStatus[]? Status { get; set; }
 
     /// <summary><para type="description">Correlation id.</para></summary>
     [Parameter(ParameterSetName = SearchSet)] public string? CorrelationId { get; set; }

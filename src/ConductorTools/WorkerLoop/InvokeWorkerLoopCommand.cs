@@ -34,6 +34,7 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
     /// <summary><para type="description">The task type (task definition name) to work on.</para></summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = SingleSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Commands.TaskTypeCompleter))]
     public string TaskType { get; set; } = "";
 
     /// <summary><para type="description">The script block run for each task: parameters bind to the task input by name,

@@ -166,6 +166,19 @@ public sealed class WorkflowOperationTests : EngineTestBase
         Assert.Equal(b, Assert.Single(paged.Results).WorkflowId);
         Assert.Equal(400, (await Assert.ThrowsAsync<ConductorException>(() => Engine.SearchWorkflowsAsync(new SearchRequest { Query = "bogus = 1" }, Ct))).StatusCode);
 
+        // OR, with AND binding tighter, and parentheses (quoted keywords are values, not operators).
+        var either = await Engine.SearchWorkflowsAsync(new SearchRequest { Query = "status = TERMINATED OR workflowType = 'search_b'", Sort = "startTime:ASC" }, Ct);
+        Assert.Equal(new[] { b, c }, either.Results.Select(r => r.WorkflowId));
+        var precedence = await Engine.SearchWorkflowsAsync(new SearchRequest { Query = "workflowType = search_b OR workflowType = search_a AND status = TERMINATED", Sort = "startTime:ASC" }, Ct);
+        Assert.Equal(new[] { b, c }, precedence.Results.Select(r => r.WorkflowId));
+        var grouped = await Engine.SearchWorkflowsAsync(new SearchRequest { Query = "(workflowType = search_b OR workflowType = search_a) AND status = RUNNING", Sort = "startTime:ASC" }, Ct);
+        Assert.Equal(new[] { a, b }, grouped.Results.Select(r => r.WorkflowId));
+        Assert.Equal(0, (await Engine.SearchWorkflowsAsync(new SearchRequest { Query = "correlationId = 'order-1 OR 1=1'" }, Ct)).TotalHits);
+        var unbalanced = await Assert.ThrowsAsync<ConductorException>(() => Engine.SearchWorkflowsAsync(new SearchRequest { Query = "(status = RUNNING" }, Ct));
+        Assert.Equal(400, unbalanced.StatusCode);
+        Assert.Contains("parenthes", unbalanced.Message);
+        Assert.Equal(400, (await Assert.ThrowsAsync<ConductorException>(() => Engine.SearchWorkflowsAsync(new SearchRequest { Query = "status = RUNNING OR" }, Ct))).StatusCode);
+
         Assert.Equal(new[] { a }, await Engine.GetRunningWorkflowsAsync("search_a", 1, null, null, Ct));
         Assert.Single(await Engine.GetWorkflowsByCorrelationIdAsync("search_a", "order-1", false, false, Ct));
         Assert.Single(await Engine.GetWorkflowsByCorrelationIdAsync("search_a", "order-2", true, true, Ct));

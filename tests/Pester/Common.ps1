@@ -1,0 +1,82 @@
+# Shared by the Pester suites: dot-source it in a file-level BeforeAll.
+# Runs on Windows PowerShell 5.1 and PowerShell 7 (no ProcessStartInfo.ArgumentList, no $IsWindows).
+
+# $PSScriptRoot in these functions is this file's folder, whichever suite dot-sources it.
+function Get-TestRepoRoot { (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path }
+
+# Imports the module under test once per process: $env:CONDUCTORTOOLS_MODULE (the staged folder build.ps1 sets, or a
+# .psd1/.dll path), else out/ConductorTools (staged by build.ps1), else the assembly of a plain `dotnet build`.
+function Import-TestModule {
+    if (Get-Module ConductorTools) { return }
+    $root = Get-TestRepoRoot
+    $candidates = @()
+    $given = $env:CONDUCTORTOOLS_MODULE
+    if ($given) {
+        if (Test-Path $given -PathType Container) { $given = Join-Path $given 'ConductorTools.psd1' }
+        $candidates += $given
+    }
+    $candidates += Join-Path $root 'out/ConductorTools/ConductorTools.psd1'
+    $path = $candidates | Where-Object { Test-Path $_ } | Select-Object -First 1
+    if (-not $path) {
+        $path = Get-ChildItem (Join-Path $root 'src/ConductorTools/bin') -Recurse -Filter ConductorTools.dll -ErrorAction SilentlyContinue |
+            Sort-Object LastWriteTime -Descending | Select-Object -First 1 -ExpandProperty FullName
+    }
+    if (-not $path) { throw 'The module is not built: run ./build.ps1 -Task Build (or dotnet build src/ConductorTools).' }
+    Import-Module $path -ErrorAction Stop
+}
+
+# The local server's assembly: $env:CONDUCTORTOOLS_SERVER_DLL, else out/server (build.ps1), else the newest
+# `dotnet build` output of src/ConductorTools.Server.
+function Get-TestServerPath {
+    if ($env:CONDUCTORTOOLS_SERVER_DLL -and (Test-Path $env:CONDUCTORTOOLS_SERVER_DLL)) { return $env:CONDUCTORTOOLS_SERVER_DLL }
+    $root = Get-TestRepoRoot
+    $staged = Join-Path $root 'out/server/conductortools-server.dll'
+    if (Test-Path $staged) { return $staged }
+    $built = Get-ChildItem (Join-Path $root 'src/ConductorTools.Server/bin') -Recurse -Filter conductortools-server.dll -ErrorAction SilentlyContinue |
+        Sort-Object LastWriteTime -Descending | Select-Object -First 1 -ExpandProperty FullName
+    if ($built) { return $built }
+    throw 'The local server is not built: run ./build.ps1 -Task Build (or dotnet build src/ConductorTools.Server).'
+}
+
+# Starts the local server on a free loopback port with a throwaway in-memory database and returns
+# @{ Process; ApiUrl } once it has printed its "  API:      http://127.0.0.1:<port>/api/" line.
+function Start-TestServer {
+    $dll = Get-TestServerPath
+    $psi = New-Object System.Diagnostics.ProcessStartInfo
+    $psi.FileName = 'dotnet'
+    $psi.Arguments = '"{0}" --urls http://127.0.0.1:0 --db :memory:' -f $dll
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardOutput = $true
+    $process = [System.Diagnostics.Process]::Start($psi)
+
+    $deadline = [DateTime]::UtcNow.AddSeconds(60)
+    $seen = New-Object System.Collections.Generic.List[string]
+    $apiUrl = $null
+    while (-not $apiUrl) {
+        $left = $deadline - [DateTime]::UtcNow
+        if ($left -le [TimeSpan]::Zero) { break }
+        $read = $process.StandardOutput.ReadLineAsync()
+        if (-not $read.Wait($left)) { break }
+        $line = $read.Result
+        if ($null -eq $line) { break }   # the server exited
+        $seen.Add($line)
+        if ($line -match '^\s*API:\s*(http://\S+)') { $apiUrl = $Matches[1] }
+    }
+    if (-not $apiUrl) {
+        if (-not $process.HasExited) { $process.Kill() }
+        throw "The local server ($dll) did not print its API address within 60 s. It printed: $($seen -join ' | ')"
+    }
+    # Keep reading what it prints, so a full output pipe never blocks it.
+    $null = $process.StandardOutput.ReadToEndAsync()
+    [pscustomobject]@{ Process = $process; ApiUrl = $apiUrl }
+}
+
+# Stops a server from Start-TestServer. Its database is in memory, so nothing is lost by not stopping it gracefully.
+function Stop-TestServer($Server) {
+    if (-not $Server) { return }
+    if (-not $Server.Process.HasExited) {
+        $Server.Process.Kill()
+        $null = $Server.Process.WaitForExit(10000)
+    }
+    $Server.Process.Dispose()
+}
