@@ -61,6 +61,63 @@ internal static class ConductorEndpoints
         });
     }
 
+    /// <summary>How often a synchronous execute looks at the workflow while it waits (the engine has no change feed).</summary>
+    private static readonly TimeSpan ExecutePollInterval = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>
+    /// <c>POST /api/workflow/execute/{name}/{version}</c>: starts a workflow and answers when it ends, when a task named
+    /// in <c>waitUntilTaskRef</c> completes, when it blocks on a WAIT/HUMAN task, or after <c>waitForSeconds</c> [10],
+    /// with the workflow in the SignalResponse (TARGET_WORKFLOW) shape, which carries the WorkflowRun fields too.
+    /// </summary>
+    private static async Task ExecuteAsync(HttpContext c, IConductorApi api)
+    {
+        var strategy = c.Query("returnStrategy") ?? "TARGET_WORKFLOW";
+        if (strategy is not ("TARGET_WORKFLOW" or "BLOCKING_WORKFLOW"))
+        {
+            throw new BadRequestException($"returnStrategy '{strategy}' is not supported by the local server; use TARGET_WORKFLOW or BLOCKING_WORKFLOW.");
+        }
+        var versionText = c.Route("version");
+        if (!int.TryParse(versionText, out var version)) throw new BadRequestException($"The workflow version must be an integer; got '{versionText}'.");
+        var waitSeconds = c.QueryInt("waitForSeconds") ?? 10;
+        if (waitSeconds < 0) throw new BadRequestException($"waitForSeconds must not be negative; got {waitSeconds}.");
+        var waitUntil = (c.Query("waitUntilTaskRef") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .ToHashSet(StringComparer.Ordinal);
+
+        var request = await c.ReadOptionalJsonAsync<StartWorkflowRequest>("a start workflow request") ?? new StartWorkflowRequest();
+        request.Name = c.Route("name");
+        request.Version = version == 0 ? null : version;
+        request.Input ??= new Dictionary<string, object?>();
+        var id = await api.StartWorkflowAsync(request, c.RequestAborted);
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted);
+        limit.CancelAfter(TimeSpan.FromSeconds(waitSeconds));
+        var workflow = await api.GetWorkflowAsync(id, includeTasks: true, c.RequestAborted);
+        while (!IsSettled(workflow, waitUntil) && !limit.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(ExecutePollInterval, limit.Token);
+            }
+            catch (OperationCanceledException) when (!c.RequestAborted.IsCancellationRequested)
+            {
+                // waitForSeconds elapsed: answer with the workflow as it is now.
+            }
+            workflow = await api.GetWorkflowAsync(id, includeTasks: true, c.RequestAborted);
+        }
+
+        var body = System.Text.Json.JsonSerializer.SerializeToNode(workflow, ConductorJson.Options)!.AsObject();
+        body["responseType"] = strategy;
+        body["targetWorkflowId"] = workflow.WorkflowId;
+        body["targetWorkflowStatus"] = workflow.Status.ToString();
+        body["requestId"] = c.Query("requestId");
+        await c.WriteJsonAsync(body);
+    }
+
+    private static bool IsSettled(Workflow workflow, IReadOnlySet<string> waitUntil) =>
+        workflow.Status.IsTerminal()
+        || workflow.Tasks.Any(t => waitUntil.Contains(t.ReferenceTaskName ?? "") && (t.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal())
+        || workflow.Tasks.Any(t => t.TaskType is WorkflowTaskTypes.Wait or WorkflowTaskTypes.Human && t.Status == ConductorTaskStatus.IN_PROGRESS);
+
     private static List<WorkflowDef> LatestVersions(IEnumerable<WorkflowDef> defs) =>
         defs.GroupBy(d => d.Name, StringComparer.Ordinal).Select(g => g.OrderByDescending(d => d.Version).First()).ToList();
 
@@ -82,6 +139,8 @@ internal static class ConductorEndpoints
             }, c.RequestAborted);
             await c.WriteTextAsync(id);
         });
+
+        group.MapPost("/execute/{name}/{version}", c => ExecuteAsync(c, api));
 
         group.MapGet("/search", async c => await c.WriteJsonAsync(await api.SearchWorkflowsAsync(Search(c), c.RequestAborted)));
         group.MapGet("/running/{name}", async c =>

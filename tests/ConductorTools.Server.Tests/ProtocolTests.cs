@@ -129,6 +129,46 @@ public sealed class ProtocolTests(ServerFixture server) : IClassFixture<ServerFi
     }
 
     [Fact]
+    public async Task Execute_starts_and_answers_when_the_workflow_blocks_ends_or_the_wait_runs_out()
+    {
+        await server.Server.Engine.RegisterTaskDefsAsync([new TaskDef("proto_exec")], Ct);
+        await server.Server.Engine.RegisterWorkflowDefAsync(new WorkflowDef
+        {
+            Name = "proto_execute",
+            Tasks =
+            [
+                new WorkflowTask { Name = "approve", TaskReferenceName = "approve", Type = WorkflowTaskTypes.Wait },
+                new WorkflowTask { Name = "proto_exec", TaskReferenceName = "work" },
+            ],
+        }, overwrite: true, Ct);
+
+        // Blocks on the WAIT task: answers at once with the running workflow in the SignalResponse/WorkflowRun shape.
+        using (var blocked = await Http.PostAsync("workflow/execute/proto_execute/0?requestId=r-1", ServerFixture.Json("""{"input":{"k":"v"}}"""), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, blocked.StatusCode);
+            var run = await JsonOf(blocked);
+            Assert.Equal("TARGET_WORKFLOW", run.GetProperty("responseType").GetString());
+            Assert.Equal("RUNNING", run.GetProperty("status").GetString());
+            Assert.Equal("RUNNING", run.GetProperty("targetWorkflowStatus").GetString());
+            Assert.Equal(run.GetProperty("workflowId").GetString(), run.GetProperty("targetWorkflowId").GetString());
+            Assert.Equal("r-1", run.GetProperty("requestId").GetString());
+            Assert.Equal("v", run.GetProperty("input").GetProperty("k").GetString());
+            Assert.Equal("approve", run.GetProperty("tasks")[0].GetProperty("referenceTaskName").GetString());
+        }
+
+        // Waiting for a task that nobody completes: answers after waitForSeconds with the workflow as it is.
+        using (var timedOut = await Http.PostAsync("workflow/execute/proto_execute/1?waitUntilTaskRef=work&waitForSeconds=0", ServerFixture.Json("{}"), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, timedOut.StatusCode);
+            Assert.Equal("RUNNING", (await JsonOf(timedOut)).GetProperty("status").GetString());
+        }
+
+        using var unsupported = await Http.PostAsync("workflow/execute/proto_execute/1?returnStrategy=BLOCKING_TASK", ServerFixture.Json("{}"), Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, unsupported.StatusCode);
+        Assert.Contains("TARGET_WORKFLOW", (await JsonOf(unsupported)).GetProperty("message").GetString());
+    }
+
+    [Fact]
     public async Task Retry_and_restart_answer_204_and_state_errors_use_conductors_status_codes()
     {
         var name = await server.OneTaskWorkflowAsync("proto_ops");

@@ -94,6 +94,9 @@ async function main() {
       check(wf.output.result === `Hello n${i}`, `output of ${id} is ${JSON.stringify(wf.output)}`);
       void done;
     }
+    // Synchronous execution (POST /api/workflow/execute/{name}/{version}), as in the SDK's own quickstart.
+    const run = await workflows.executeWorkflow({ name: flow, version: 1, input: { name: "sync" } }, flow, 1, `req-${suffix}`);
+    check(run.status === "COMPLETED" && run.output.result === "Hello sync", "execute waits for the result: " + JSON.stringify(run));
     await waitFor("the failing workflow to fail", async () => {
       const status = await statusOf(workflows, failedId);
       return { done: status === "FAILED", value: status };
@@ -125,7 +128,7 @@ async function main() {
   // Search.
   const found = await waitFor("search to see the completed workflows", async () => {
     const result = await workflows.search(0, 10, `workflowType = '${flow}' AND status IN (COMPLETED)`, "*");
-    return { done: result.totalHits === 5, value: result };
+    return { done: result.totalHits === 6, value: result }; // five started + one executed synchronously
   });
   check(found.results.every((s) => s.workflowType === flow && s.status === "COMPLETED"), "search hits are summaries");
 
