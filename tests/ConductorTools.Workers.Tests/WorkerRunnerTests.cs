@@ -153,6 +153,33 @@ public class WorkerRunnerTests
     }
 
     [Fact]
+    public async Task A_passing_500_with_a_conductor_body_is_retried_and_a_lasting_one_is_given_up_after_three_tries()
+    {
+        await using var engine = Backend.Open();
+        var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "gateway", 2);
+        var (api, faults) = FaultyApi.Wrap(engine);
+        var updateCalls = 0;
+        faults.Before = name =>
+        {
+            // The first four updates are refused: the first result on all three of its tries, the second once.
+            if (name is nameof(IConductorApi.UpdateTaskV2Async) or nameof(IConductorApi.UpdateTaskAsync)
+                && Interlocked.Increment(ref updateCalls) <= 4)
+            {
+                throw ConductorException.InvalidState("Refused by a gateway");
+            }
+        };
+        var runner = new WorkerRunner(api, [new WorkerDefinition("gateway", Backend.Echo, TestOptions.Fast(concurrency: 1))], TestOptions.Runner());
+        var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { MaxTasks = 2 });
+
+        Assert.Equal(1, summary.UpdateFailures);
+        Assert.Equal(3, summary.UpdateRetries);
+        Assert.Equal(0, runner.PendingResults);
+        var statuses = new List<WorkflowStatus>();
+        foreach (var id in ids) statuses.Add((await engine.GetWorkflowAsync(id)).Status);
+        Assert.Equal(1, statuses.Count(s => s == WorkflowStatus.COMPLETED));
+    }
+
+    [Fact]
     public async Task Transient_update_failures_and_lost_responses_lose_nothing_and_complete_nothing_twice()
     {
         await using var engine = Backend.Open();

@@ -489,7 +489,9 @@ public sealed class WorkerRunner
                 };
                 result.AddLog(reason + " Server: " + ex.Message);
             }
-            catch (ConductorException ex) when (!IsWorthRetrying(ex))
+            // A 500 with a Conductor body is usually a state error that will not change, but a proxy or gateway can answer the
+            // same way for a passing fault: such a result gets the normal retries before it is given up as rejected.
+            catch (ConductorException ex) when (!IsWorthRetrying(ex) && !(ex.Kind == ConductorErrorKind.InvalidState && attempt < 2))
             {
                 run.Add(ref run.UpdateFailureCount, 1);
                 WorkerMetrics.UpdateErrors.Add(1, WorkerMetrics.Type(worker.TaskType), WorkerMetrics.Exception(ex));
