@@ -59,40 +59,30 @@ static async Task StartAsync(IConductorApi api, string type, int count)
     for (var i = 0; i < count; i++) await api.StartWorkflowAsync("wf_" + type, new Dictionary<string, object?> { ["i"] = (long)i });
 }
 
-static async Task<Result> RunHttpAsync(HttpClient http, string type, int workers, int count)
-{
-    var remaining = count;
-    var polls = new List<double>[workers];
-    var updates = new List<double>[workers];
-    var watch = Stopwatch.StartNew();
-    await Task.WhenAll(Enumerable.Range(0, workers).Select(async w =>
+static Task<Result> RunHttpAsync(HttpClient http, string type, int workers, int count) => RunAsync(workers, count,
+    async w =>
     {
-        polls[w] = new List<double>();
-        updates[w] = new List<double>();
-        while (Volatile.Read(ref remaining) > 0)
-        {
-            var started = Stopwatch.GetTimestamp();
-            using var poll = await http.GetAsync($"tasks/poll/{type}?workerid=bench-{w}");
-            var body = await poll.Content.ReadAsStringAsync();
-            polls[w].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            if (poll.StatusCode == HttpStatusCode.NoContent) continue;
-            var task = ConductorJson.Deserialize<ConductorTask>(body)!;
-            var result = ConductorJson.Serialize(new TaskResult(task.WorkflowInstanceId!, task.TaskId!, TaskResultStatus.COMPLETED)
-            {
-                WorkerId = "bench-" + w,
-                OutputData = new() { ["ok"] = true },
-            });
-            started = Stopwatch.GetTimestamp();
-            using var update = await http.PostAsync("tasks", new StringContent(result, Encoding.UTF8, "application/json"));
-            update.EnsureSuccessStatusCode();
-            updates[w].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            Interlocked.Decrement(ref remaining);
-        }
-    }));
-    return new Result(count / watch.Elapsed.TotalSeconds, polls.SelectMany(p => p).ToArray(), updates.SelectMany(u => u).ToArray());
-}
+        using var poll = await http.GetAsync($"tasks/poll/{type}?workerid=bench-{w}");
+        return poll.StatusCode == HttpStatusCode.NoContent ? null : ConductorJson.Deserialize<ConductorTask>(await poll.Content.ReadAsStringAsync());
+    },
+    async (w, task) =>
+    {
+        using var update = await http.PostAsync("tasks", new StringContent(ConductorJson.Serialize(Completed(task, w)), Encoding.UTF8, "application/json"));
+        update.EnsureSuccessStatusCode();
+    });
 
-static async Task<Result> RunInProcessAsync(IConductorApi api, string type, int workers, int count)
+static Task<Result> RunInProcessAsync(IConductorApi api, string type, int workers, int count) => RunAsync(workers, count,
+    w => api.PollAsync(type, "bench-" + w),
+    (w, task) => api.UpdateTaskAsync(Completed(task, w)));
+
+static TaskResult Completed(ConductorTask task, int worker) => new(task.WorkflowInstanceId!, task.TaskId!, TaskResultStatus.COMPLETED)
+{
+    WorkerId = "bench-" + worker,
+    OutputData = new() { ["ok"] = true },
+};
+
+// N concurrent workers, each polling one task and completing it, until `count` tasks are done; times every call.
+static async Task<Result> RunAsync(int workers, int count, Func<int, Task<ConductorTask?>> poll, Func<int, ConductorTask, Task> update)
 {
     var remaining = count;
     var polls = new List<double>[workers];
@@ -106,15 +96,11 @@ static async Task<Result> RunInProcessAsync(IConductorApi api, string type, int 
         while (Volatile.Read(ref remaining) > 0)
         {
             var started = Stopwatch.GetTimestamp();
-            var task = await api.PollAsync(type, "bench-" + w);
+            var task = await poll(w);
             polls[w].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             if (task is null) continue;
             started = Stopwatch.GetTimestamp();
-            await api.UpdateTaskAsync(new TaskResult(task.WorkflowInstanceId!, task.TaskId!, TaskResultStatus.COMPLETED)
-            {
-                WorkerId = "bench-" + w,
-                OutputData = new() { ["ok"] = true },
-            });
+            await update(w, task);
             updates[w].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             Interlocked.Decrement(ref remaining);
         }

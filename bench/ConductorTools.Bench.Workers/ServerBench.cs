@@ -419,7 +419,7 @@ internal static class ServerBench
 
     private static int _types;
 
-    private static async Task<string> RegisterAsync(IConductorApi api, string mode)
+    internal static async Task<string> RegisterAsync(IConductorApi api, string mode)
     {
         var type = Inv($"bench_{mode}_{Environment.ProcessId}_{Interlocked.Increment(ref _types)}");
         await api.RegisterTaskDefsAsync([new TaskDef(type)
@@ -716,25 +716,7 @@ internal sealed class JsSdk
         return new Latency(await ServerBench.ServerLatenciesAsync(api, ids!), client);
     }
 
-    private static int _types;
-
-    private static async Task<string> RegisterJsAsync(HttpConductorApi api)
-    {
-        var type = ServerBench.Inv($"bench_js_{Environment.ProcessId}_{Interlocked.Increment(ref _types)}");
-        await api.RegisterTaskDefsAsync([new TaskDef(type) { RetryCount = 0, ResponseTimeoutSeconds = 300, OwnerEmail = "bench@example.com" }]);
-        await api.RegisterWorkflowDefAsync(new WorkflowDef
-        {
-            Name = "wf_" + type,
-            OwnerEmail = "bench@example.com",
-            Tasks = [new WorkflowTask
-            {
-                Name = type,
-                TaskReferenceName = "only",
-                InputParameters = new Dictionary<string, object?> { ["t0us"] = "${workflow.input.t0us}" },
-            }],
-        }, overwrite: true);
-        return type;
-    }
+    private static Task<string> RegisterJsAsync(HttpConductorApi api) => ServerBench.RegisterAsync(api, "js");
 
     private async Task<(JsonElement Result, string Output)> RunAsync(BenchServer server, string type, int count, int workers, int pollInterval, Func<Task>? onReady)
     {
