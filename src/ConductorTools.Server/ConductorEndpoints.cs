@@ -333,7 +333,7 @@ internal static class ConductorEndpoints
     private static SearchRequest Search(HttpContext c)
     {
         var size = c.QueryInt("size") ?? 100;
-        if (size > MaxSearchSize) throw new BadRequestException($"Cannot return more than {MaxSearchSize} results per page; got size={size}.");
+        if (size > MaxSearchSize) throw new BadRequestException($"Cannot return more than {MaxSearchSize} results per page; got size={size}. Page through the results with start and size.");
         var start = c.QueryInt("start") ?? 0;
         if (start < 0 || size < 0) throw new BadRequestException("Query parameters 'start' and 'size' must not be negative.");
         return new SearchRequest { Start = start, Size = size, Sort = c.Query("sort"), FreeText = c.Query("freeText") ?? "*", Query = c.Query("query") };
