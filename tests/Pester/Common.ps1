@@ -4,25 +4,23 @@
 # $PSScriptRoot in these functions is this file's folder, whichever suite dot-sources it.
 function Get-TestRepoRoot { (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path }
 
-# Imports the module under test once per process: $env:CONDUCTORTOOLS_MODULE (the staged folder build.ps1 sets, or a
-# .psd1/.dll path), else out/ConductorTools (staged by build.ps1), else the assembly of a plain `dotnet build`.
-function Import-TestModule {
-    if (Get-Module ConductorTools) { return }
+# Imports the module under test once per process: $env:CONDUCTORTOOLS_MODULE (a staged folder, or its .psd1), else
+# out/ConductorTools (build.ps1), else the staging of `dotnet build module/ConductorTools.Module.csproj`.
+function Get-TestModulePath {
     $root = Get-TestRepoRoot
     $candidates = @()
-    $given = $env:CONDUCTORTOOLS_MODULE
-    if ($given) {
-        if (Test-Path $given -PathType Container) { $given = Join-Path $given 'ConductorTools.psd1' }
-        $candidates += $given
+    if ($env:CONDUCTORTOOLS_MODULE) { $candidates += $env:CONDUCTORTOOLS_MODULE }
+    $candidates += (Join-Path $root 'out/ConductorTools'), (Join-Path $root 'module/bin/Release/ConductorTools'), (Join-Path $root 'module/bin/Debug/ConductorTools')
+    foreach ($candidate in $candidates) {
+        if (Test-Path $candidate -PathType Container) { $candidate = Join-Path $candidate 'ConductorTools.psd1' }
+        if (Test-Path $candidate) { return (Resolve-Path $candidate).Path }
     }
-    $candidates += Join-Path $root 'out/ConductorTools/ConductorTools.psd1'
-    $path = $candidates | Where-Object { Test-Path $_ } | Select-Object -First 1
-    if (-not $path) {
-        $path = Get-ChildItem (Join-Path $root 'src/ConductorTools/bin') -Recurse -Filter ConductorTools.dll -ErrorAction SilentlyContinue |
-            Sort-Object LastWriteTime -Descending | Select-Object -First 1 -ExpandProperty FullName
-    }
-    if (-not $path) { throw 'The module is not built: run ./build.ps1 -Task Build (or dotnet build src/ConductorTools).' }
-    Import-Module $path -ErrorAction Stop
+    throw 'The module is not staged: run ./build.ps1 -Task Build (or dotnet build module/ConductorTools.Module.csproj).'
+}
+
+function Import-TestModule {
+    if (Get-Module ConductorTools) { return }
+    Import-Module (Get-TestModulePath) -ErrorAction Stop
 }
 
 # The local server's assembly: $env:CONDUCTORTOOLS_SERVER_DLL, else out/server (build.ps1), else the newest

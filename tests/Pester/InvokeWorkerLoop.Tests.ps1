@@ -48,13 +48,13 @@ BeforeAll {
         $def = [ConductorTools.Model.TaskDef]::new($name)
         $def.RetryCount = 0
         $def.ResponseTimeoutSeconds = 30
-        Wait-Async $script:Api.RegisterTaskDefsAsync([ConductorTools.Model.TaskDef[]] @($def), $script:None)
+        $null = Wait-Async $script:Api.RegisterTaskDefsAsync([ConductorTools.Model.TaskDef[]] @($def), $script:None)
         $task = [ConductorTools.Model.WorkflowTask]@{ Name = $name; TaskReferenceName = 't'; Type = 'SIMPLE' }
         $task.InputParameters = [Collections.Generic.Dictionary[string, object]]::new()
         foreach ($key in 'name', 'count', 'Mode') { $task.InputParameters[$key] = '${workflow.input.' + $key + '}' }
         $wf = [ConductorTools.Model.WorkflowDef]@{ Name = "$name-wf"; Version = 1 }
         $wf.Tasks.Add($task)
-        Wait-Async $script:Api.RegisterWorkflowDefAsync($wf, $true, $script:None)
+        $null = Wait-Async $script:Api.RegisterWorkflowDefAsync($wf, $true, $script:None)
         $name
     }
 
