@@ -140,16 +140,22 @@ Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backend
             $id = Start-TestWorkflow $type
             Invoke-WorkerLoop -TaskType $type -ScriptBlock {
                 $result = [ConductorTools.Model.TaskResult]@{ Status = 'IN_PROGRESS'; CallbackAfterSeconds = 60 }
-                $result.OutputData = @{ step = 1 }
+                $result.OutputData = [Collections.Generic.Dictionary[string, object]]::new()
+                $result.OutputData['step'] = 1
                 $result.AddLog('waiting')
             } -Once @Throttle | Out-Null
             $task = Get-TestTask $id
-            $task.Status | Should -Be 'IN_PROGRESS'
+            # conductor-oss keeps such a task IN_PROGRESS and only postpones its queue message (WorkflowExecutorOps.updateTask:
+            # task status from the result, then queueDAO.postpone(..., callbackAfterSeconds)); the embedded engine shows it
+            # SCHEDULED until the callback is due. Both backends here are the engine, so this asserts the engine's state; the
+            # difference is listed in docs/embedded-engine.md. Either way it is not handed out again before the callback.
+            $task.Status | Should -Be 'SCHEDULED'
             $task.CallbackAfterSeconds | Should -Be 60
             $task.OutputData.step | Should -Be 1
+            @(Wait-Async $script:Api.BatchPollAsync($type, 1, [timespan]::Zero, 'pester', $null, $script:None)).Count | Should -Be 0
         }
 
-        It 'uses a New-TaskResult as is' -Skip:(-not (Get-Command New-TaskResult -ErrorAction Ignore)) {
+        It 'uses a New-TaskResult as is' {
             $type = New-TestTaskType
             $id = Start-TestWorkflow $type
             Invoke-WorkerLoop -TaskType $type -ScriptBlock { New-TaskResult -Status IN_PROGRESS -CallbackAfterSeconds 60 } -Once @Throttle | Out-Null
@@ -210,7 +216,7 @@ Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backend
             $out = Invoke-WorkerLoop -TaskType $type -ScriptBlock {
                 Write-Information 'info'; Write-Host 'host'; Write-Verbose 'verb' -Verbose; Write-Warning 'warn'; 'ok'
             } -Once -PassThru -Verbose @Throttle 6>&1 4>&1 3>&1
-            ($out | Where-Object { $_ -is [System.Management.Automation.InformationRecord] }).MessageData.ToString() | Should -Contain 'info'
+            @($out | Where-Object { $_ -is [System.Management.Automation.InformationRecord] } | ForEach-Object { "$($_.MessageData)" }) | Should -Contain 'info'
             ($out | Where-Object { $_ -is [System.Management.Automation.WarningRecord] }).Message | Should -Contain 'warn'
             ($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Should -Contain 'verb'
             $record = $out | Where-Object { $_ -is [ConductorTools.Workers.Scripting.WorkerLoopTaskRecord] }
@@ -316,49 +322,72 @@ Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backend
     }
 
     Context 'stop (Ctrl+C)' {
-        It 'stops polling, lets the in-flight task finish and delivers its result (<Mode>)' -ForEach $Modes {
+        # PowerShell.Stop() on the pipeline running Invoke-WorkerLoop is what Ctrl+C and Stop-Job do. Each test proves the
+        # worker took the task and its script was running (a marker file it writes first), then the task's state after the stop.
+        BeforeAll {
+            function Start-StoppableLoop([string] $Type, [string] $Marker, [int] $Seconds, [hashtable] $Extra) {
+                $ps = [powershell]::Create()
+                $null = $ps.AddScript({
+                        param($ModulePath, $Type, $Connection, $Marker, $Seconds, $Extra)
+                        Import-Module $ModulePath
+                        Invoke-WorkerLoop -TaskType $Type -Connection $Connection -ScriptBlock ([scriptblock]::Create(
+                                "Set-Content -LiteralPath '$Marker' -Value started; Start-Sleep -Seconds $Seconds; 'finished'")) @Extra
+                    }).AddArgument((Get-TestModulePath)).AddArgument($Type).AddArgument($script:Api).AddArgument($Marker).AddArgument($Seconds).AddArgument($Extra)
+                $null = $ps.BeginInvoke()
+                $deadline = [DateTime]::UtcNow.AddSeconds(30)
+                while (-not (Test-Path -LiteralPath $Marker) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+                $ps
+            }
+        }
+
+        It 'hands back the task whose script was running when a sequential loop is stopped, never completing it' {
             $type = New-TestTaskType
             $id = Start-TestWorkflow $type
-            $ps = [powershell]::Create()
-            $null = $ps.AddScript({
-                    param($ModulePath, $Type, $Connection, $Throttle)
-                    Import-Module $ModulePath
-                    Invoke-WorkerLoop -TaskType $Type -ScriptBlock { Start-Sleep -Seconds 2; 'finished' } -Connection $Connection -DrainTimeout '00:00:20' @Throttle
-                }).AddArgument($modulePath).AddArgument($type).AddArgument($script:Api).AddArgument($Throttle)
-            $async = $ps.BeginInvoke()
-            $deadline = [DateTime]::UtcNow.AddSeconds(20)
-            while ((Get-TestTask $id).status -ne 'IN_PROGRESS' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            $marker = Join-Path $TestDrive "$type.started"
+            $ps = Start-StoppableLoop $type $marker 5 @{ DrainTimeout = '00:00:20' }
+            Test-Path -LiteralPath $marker | Should -BeTrue -Because 'the worker took the task and its script started'
+            (Get-TestTask $id).status | Should -Be 'IN_PROGRESS'
+            $ps.Stop()
+            $ps.Dispose()
+            # A sequential script runs as a nested pipeline of the stopped one, so PowerShell stops it at once: its partial
+            # output is not a result, and the task goes back to Conductor (SCHEDULED in the engine), ready to be polled again.
+            $task = Get-TestTask $id
+            $task.status | Should -Be 'SCHEDULED'
+            $task.outputData.result | Should -BeNullOrEmpty
+            $again = @(Wait-Async $script:Api.BatchPollAsync($type, 1, [timespan]::FromSeconds(2), 'pester', $null, $script:None))
+            $again.Count | Should -Be 1
+            $again[0].taskId | Should -Be $task.taskId
+        }
+
+        It 'lets the running script of a parallel loop finish within -DrainTimeout and delivers its result' {
+            $type = New-TestTaskType
+            $id = Start-TestWorkflow $type
+            $marker = Join-Path $TestDrive "$type.started"
+            $ps = Start-StoppableLoop $type $marker 2 @{ DrainTimeout = '00:00:20'; ThrottleLimit = 2 }
+            Test-Path -LiteralPath $marker | Should -BeTrue -Because 'the worker took the task and its script started'
+            (Get-TestTask $id).status | Should -Be 'IN_PROGRESS'
             $ps.Stop()
             $ps.Dispose()
             $task = Get-TestTask $id
-            if ($Mode -eq 'Parallel') {
-                $task.status | Should -Be 'COMPLETED'
-                $task.outputData.result | Should -Be 'finished'
-            }
-            else {
-                # Sequential scripts run as a nested pipeline, which PowerShell stops with the outer one: the task is handed back.
-                $task.status | Should -BeIn @('COMPLETED', 'SCHEDULED')
-            }
+            $task.status | Should -Be 'COMPLETED'
+            $task.outputData.result | Should -Be 'finished'
         }
 
         It 'hands back what cannot finish within -DrainTimeout' {
             $type = New-TestTaskType
             $id = Start-TestWorkflow $type
-            $ps = [powershell]::Create()
-            $null = $ps.AddScript({
-                    param($ModulePath, $Type, $Connection)
-                    Import-Module $ModulePath
-                    Invoke-WorkerLoop -TaskType $Type -ScriptBlock { Start-Sleep -Seconds 60 } -Connection $Connection -ThrottleLimit 1 -DrainTimeout '00:00:01'
-                }).AddArgument($modulePath).AddArgument($type).AddArgument($script:Api)
-            $async = $ps.BeginInvoke()
-            $deadline = [DateTime]::UtcNow.AddSeconds(20)
-            while ((Get-TestTask $id).status -ne 'IN_PROGRESS' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            $marker = Join-Path $TestDrive "$type.started"
+            $ps = Start-StoppableLoop $type $marker 60 @{ DrainTimeout = '00:00:01'; ThrottleLimit = 1 }
+            Test-Path -LiteralPath $marker | Should -BeTrue -Because 'the worker took the task and its script started'
+            (Get-TestTask $id).status | Should -Be 'IN_PROGRESS'
             $sw = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
-            $sw.Elapsed.TotalSeconds | Should -BeLessThan 15
+            $sw.Elapsed.TotalSeconds | Should -BeLessThan 30 -Because 'the 60 s script is abandoned after the 1 s drain'
             $ps.Dispose()
-            # Handed back: the server requeues it (SCHEDULED again), never left IN_PROGRESS until the response timeout.
-            (Get-TestTask $id).status | Should -Be 'SCHEDULED'
+            # Handed back: the engine requeues it (SCHEDULED again), never left IN_PROGRESS until the response timeout.
+            $task = Get-TestTask $id
+            $task.status | Should -Be 'SCHEDULED'
+            $task.outputData.result | Should -BeNullOrEmpty
         }
     }
 }

@@ -6,5 +6,12 @@ namespace ConductorTools.PowerShell.Loading;
 public sealed class ModuleInitializer : IModuleAssemblyInitializer
 {
     /// <summary>Called by PowerShell on import.</summary>
-    public void OnImport() => DependencyLoader.Install();
+    public void OnImport()
+    {
+        DependencyLoader.Install();
+        // Loaded now, so that their types ([ConductorTools.Engine.EmbeddedConductor], [ConductorTools.Model.TaskDef]) can
+        // be named from script before any cmdlet has needed them.
+        _ = typeof(ConductorTools.Model.TaskDef).Assembly;
+        _ = typeof(ConductorTools.Engine.EmbeddedConductor).Assembly;
+    }
 }

@@ -252,6 +252,16 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
             foreach (var name in registered) WriteVerbose($"Registered task definition '{name}'.");
         }
 
+        // -Duration counts from here, when polling starts, not from BeginProcessing (runspace warm-up, registration).
+        try
+        {
+            _stopConditions = WorkerLoopStopConditions.Create(MaxTasks, Duration,
+                Until is { } until ? new DateTimeOffset(until.ToUniversalTime(), TimeSpan.Zero) : null, Once, DateTimeOffset.UtcNow);
+        }
+        catch (ArgumentException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidWorkerLoopArgument", ErrorCategory.InvalidArgument, null));
+        }
         var settings = new WorkerLoopSettings
         {
             Domain = Domain,

@@ -37,11 +37,21 @@ internal sealed class SequentialScriptInvoker : IScriptInvoker
         using var ps = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
         streams.Attach(ps.Streams);
         _handler.AddTo(ps, call);
+        // A nested pipeline in the current runspace writes warning, verbose, debug and information records straight to
+        // the host instead of its own streams, so they are merged into its output and told apart here: the same records,
+        // in order, as a pooled runspace's streams give.
+        ps.Commands.Commands[0].MergeMyResults(PipelineResultTypes.All, PipelineResultTypes.Output);
+        var output = new PSDataCollection<PSObject>();
+        var values = new List<PSObject>();
+        output.DataAdded += (_, e) =>
+        {
+            var item = output[e.Index];
+            if (!streams.TryAdd(item?.BaseObject)) values.Add(item!);
+        };
         using var stop = cancellationToken.Register(() => StopQuietly(ps));
         try
         {
-            var output = ps.Invoke();
-            return new ScriptInvocation(ScriptHandler.ToOutputs(output), streams.Logs);
+            ps.Invoke(null, output);
         }
         catch (PipelineStoppedException) when (cancellationToken.IsCancellationRequested)
         {
@@ -60,6 +70,14 @@ internal sealed class SequentialScriptInvoker : IScriptInvoker
         {
             throw new OperationCanceledException("The pipeline stopped while the script ran; the task is handed back.", e);
         }
+        // A nested pipeline stopped by Ctrl+C (or Stop-Job, or PowerShell.Stop()) returns normally with what it had written
+        // so far: that is not the script's result, so the task is handed back, never completed.
+        if (ps.InvocationStateInfo.State == PSInvocationState.Stopped || _pipelineStopping.IsCancellationRequested)
+        {
+            if (cancellationToken.IsCancellationRequested) throw new OperationCanceledException(cancellationToken);
+            throw new OperationCanceledException("The pipeline was stopped while the script ran; the task is handed back.");
+        }
+        return new ScriptInvocation(ScriptHandler.ToOutputs(values), streams.Logs);
     }
 
     internal static void StopQuietly(System.Management.Automation.PowerShell ps)

@@ -42,6 +42,33 @@ internal sealed class ScriptStreams
         streams.Progress.DataAdding += (_, e) => Forward(() => _cmdlet.WriteProgress((ProgressRecord)e.ItemAdded));
     }
 
+    /// <summary>
+    /// Takes a stream record that arrived merged into a run's output (sequential mode); false for anything else, which is output.
+    /// </summary>
+    public bool TryAdd(object? item)
+    {
+        switch (item)
+        {
+            case InformationRecord information:
+                Add(information);
+                return true;
+            case VerboseRecord verbose:
+                Add(verbose);
+                return true;
+            case WarningRecord warning:
+                Add(warning);
+                return true;
+            case DebugRecord debug:
+                Add(debug);
+                return true;
+            case ErrorRecord error:
+                Add(error);
+                return true;
+            default:
+                return false;
+        }
+    }
+
     private void Add(InformationRecord record)
     {
         Keep(ScriptLogKind.Information, Convert.ToString(record.MessageData, System.Globalization.CultureInfo.InvariantCulture) ?? "");

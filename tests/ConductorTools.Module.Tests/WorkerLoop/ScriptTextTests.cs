@@ -8,7 +8,7 @@ public class ScriptTextTests
     public void Script_without_param_block_gets_one()
     {
         var (text, plan) = ScriptText.Prepare(new ScriptShape { Text = " \"hi $($Task.taskId)\" " });
-        Assert.Equal("param($Task)\n \"hi $($Task.taskId)\" ", text);
+        Assert.Equal("param($Task)  \"hi $($Task.taskId)\" ", text);
         Assert.Equal(["Task"], plan.Parameters);
     }
 
@@ -17,7 +17,7 @@ public class ScriptTextTests
     {
         const string source = "using namespace System.Text\n[StringBuilder]::new()";
         var (text, _) = ScriptText.Prepare(new ScriptShape { Text = source, AfterUsingStatements = source.IndexOf('\n', StringComparison.Ordinal) });
-        Assert.Equal("using namespace System.Text\nparam($Task)\n\n[StringBuilder]::new()", text);
+        Assert.Equal("using namespace System.Text\nparam($Task) [StringBuilder]::new()", text);
     }
 
     [Fact]

@@ -41,8 +41,13 @@ public static class ScriptText
         if (shape.ParamBlockStart is null)
         {
             var at = Clamp(shape.AfterUsingStatements, text);
-            var separator = at > 0 ? "\n" : "";
-            prepared = text.Substring(0, at) + separator + "param($Task)\n" + text.Substring(at);
+            // At the start of a line that already exists (the first, or the one after the using statements), so that line
+            // numbers in the script's errors stay the user's.
+            var lineEnd = text.IndexOf('\n', at);
+            if (at == 0) prepared = "param($Task) " + text;
+            else if (lineEnd >= 0 && text.Substring(at, lineEnd - at).Trim().Trim(';').Length == 0)
+                prepared = text.Substring(0, lineEnd + 1) + "param($Task) " + text.Substring(lineEnd + 1);
+            else prepared = text.Substring(0, at) + "\nparam($Task)\n" + text.Substring(at);
         }
         else if (shape.FirstParameterStart is { } first)
         {
