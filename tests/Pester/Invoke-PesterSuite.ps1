@@ -11,9 +11,10 @@ param(
     [Parameter(Mandatory)] [string] $ResultDirectory,
     [string[]] $Path = @($PSScriptRoot)
 )
-$ErrorActionPreference = 'Stop'
-if ($env:CONDUCTORTOOLS_PESTER) { Import-Module $env:CONDUCTORTOOLS_PESTER -Force }
-else { Import-Module Pester -MinimumVersion 5.1.0 }
+# No $ErrorActionPreference = 'Stop' here: the suites run in this scope's children, and sequential worker scripts would
+# inherit it (a Write-Error would then fail the task).
+if ($env:CONDUCTORTOOLS_PESTER) { Import-Module $env:CONDUCTORTOOLS_PESTER -Force -ErrorAction Stop }
+else { Import-Module Pester -MinimumVersion 5.1.0 -ErrorAction Stop }
 
 $configuration = New-PesterConfiguration
 $configuration.Run.Path = $Path

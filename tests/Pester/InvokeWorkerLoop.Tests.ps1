@@ -158,8 +158,11 @@ Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backend
         It 'uses a New-TaskResult as is' {
             $type = New-TestTaskType
             $id = Start-TestWorkflow $type
-            Invoke-WorkerLoop -TaskType $type -ScriptBlock { New-TaskResult -Status IN_PROGRESS -CallbackAfterSeconds 60 } -Once @Throttle | Out-Null
-            (Get-TestTask $id).Status | Should -Be 'IN_PROGRESS'
+            Invoke-WorkerLoop -TaskType $type -ScriptBlock { New-TaskResult -Status IN_PROGRESS -CallbackAfterSeconds 60 -Output @{ step = 2 } } -Once @Throttle | Out-Null
+            $task = Get-TestTask $id
+            $task.Status | Should -Be 'SCHEDULED'   # the engine's IN_PROGRESS-with-callback state: see the test above
+            $task.CallbackAfterSeconds | Should -Be 60
+            $task.OutputData.step | Should -Be 2
         }
 
         It 'fails the task on a terminating error with its message and the script stack in the log' {

@@ -51,4 +51,10 @@ public static class WorkflowSearchQuery
     }
 
     private static string Quote(string value) => value.Replace("'", "''");
+
+    /// <summary>
+    /// True for a value shaped like a workflow id (conductor-oss and this engine issue UUIDs), so that
+    /// <c>Get-Workflow &lt;id&gt;</c> gets the workflow instead of searching for a definition of that name.
+    /// </summary>
+    public static bool LooksLikeWorkflowId(string? value) => Guid.TryParse(value?.Trim(), out _);
 }

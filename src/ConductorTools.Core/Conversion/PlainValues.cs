@@ -1,6 +1,8 @@
 using System.Collections;
 using System.Globalization;
 using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using ConductorTools.Model;
 
 namespace ConductorTools.Conversion;
@@ -33,21 +35,90 @@ public static class PlainValues
         };
     }
 
-    /// <summary>Reads a model (TaskDef, WorkflowDef, ...) from a plain map or JSON text, with an error naming the bad field.</summary>
+    /// <summary>
+    /// Reads a model (TaskDef, WorkflowDef, ...) from a model object (as is), a plain map or JSON text, with an error
+    /// naming the bad field. Field names are matched case-insensitively (<c>@{ Name = 'x' }</c> works like
+    /// <c>@{ name = 'x' }</c>), and the <c>AdditionalProperties</c> of an exported model object are folded back in.
+    /// </summary>
     public static T ToModel<T>(object? value, string what, Func<object, object?>? unwrap = null) where T : class
     {
-        var json = value is string text ? text : ConductorJson.Serialize(ToPlain(value, unwrap));
+        var raw = value is not null && unwrap is not null ? unwrap(value) : value;
+        if (raw is T model) return model;
+        string json;
         try
         {
-            return ConductorJson.Deserialize<T>(json)
-                ?? throw new ArgumentException($"{what} is empty.");
+            json = raw is string text ? text : ConductorJson.Serialize(FoldExtensionData(ToPlain(raw, unwrap)));
         }
-        catch (System.Text.Json.JsonException ex)
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"{what} cannot be read as a {typeof(T).Name}: {ex.Message}", ex);
+        }
+        try
+        {
+            var read = JsonSerializer.Deserialize<T>(json, ConductorJson.CaseInsensitiveOptions)
+                ?? throw new ArgumentException($"{what} is empty.");
+            if (raw is string) FoldModelExtensionData(read);
+            return read;
+        }
+        catch (JsonException ex)
         {
             var where = string.IsNullOrEmpty(ex.Path) ? "" : $" at {ex.Path}";
             throw new ArgumentException($"{what} is not a valid {typeof(T).Name}{where}: {ex.Message}", ex);
         }
     }
+
+    private const string ExtensionDataName = "AdditionalProperties";
+
+    // A model exported with ConvertTo-Json carries its [JsonExtensionData] property as a key of its own: its entries are
+    // the model's unknown fields, so they go back to the top level (without replacing a field of the same name).
+    private static object? FoldExtensionData(object? plain)
+    {
+        switch (plain)
+        {
+            case Dictionary<string, object?> map:
+                var key = map.Keys.FirstOrDefault(k => string.Equals(k, ExtensionDataName, StringComparison.OrdinalIgnoreCase));
+                if (key is not null)
+                {
+                    var extra = map[key];
+                    map.Remove(key);
+                    if (extra is Dictionary<string, object?> entries)
+                    {
+                        foreach (var entry in entries)
+                        {
+                            if (!map.ContainsKey(entry.Key)) map[entry.Key] = entry.Value;
+                        }
+                    }
+                }
+                foreach (var name in map.Keys.ToList()) map[name] = FoldExtensionData(map[name]);
+                return map;
+            case List<object?> list:
+                for (var i = 0; i < list.Count; i++) list[i] = FoldExtensionData(list[i]);
+                return list;
+            default:
+                return plain;
+        }
+    }
+
+    // JSON text read case-insensitively leaves an "AdditionalProperties" key in the model's own extension data.
+    private static void FoldModelExtensionData(object model)
+    {
+        var property = model.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .FirstOrDefault(p => p.GetCustomAttribute<JsonExtensionDataAttribute>() is not null);
+        if (property?.GetValue(model) is not Dictionary<string, JsonElement> extension) return;
+        var key = extension.Keys.FirstOrDefault(k => string.Equals(k, ExtensionDataName, StringComparison.OrdinalIgnoreCase));
+        if (key is null) return;
+        var nested = extension[key];
+        extension.Remove(key);
+        if (nested.ValueKind != JsonValueKind.Object) return;
+        foreach (var entry in nested.EnumerateObject())
+        {
+            if (!extension.ContainsKey(entry.Name)) extension[entry.Name] = entry.Value.Clone();
+        }
+    }
+
+    // Model types (ConductorTools.Model) are converted through their JSON contract, so their fields keep Conductor's names.
+    private static bool IsJsonModel(Type type) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Any(p => p.GetCustomAttribute<JsonPropertyNameAttribute>() is not null);
 
     private static object? Convert(object? value, Func<object, object?>? unwrap, HashSet<object> path, string where, int depth)
     {
@@ -91,6 +162,8 @@ public static class PlainValues
                     var index = 0;
                     foreach (var item in sequence) list.Add(Convert(item, unwrap, path, $"{where}[{index++}]", depth + 1));
                     return list;
+                case var _ when IsJsonModel(value.GetType()):
+                    return ConductorJson.ToPlain(JsonSerializer.SerializeToElement(value, value.GetType(), ConductorJson.Options));
                 default:
                     // Any other object: its public readable properties, like ConvertTo-Json does.
                     var properties = new Dictionary<string, object?>(StringComparer.Ordinal);

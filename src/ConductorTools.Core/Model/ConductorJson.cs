@@ -19,12 +19,18 @@ public static class ConductorJson
     /// <summary>The same options with indentation, for files and display.</summary>
     public static JsonSerializerOptions IndentedOptions { get; } = CreateOptions(writeIndented: true);
 
-    private static JsonSerializerOptions CreateOptions(bool writeIndented)
+    /// <summary>
+    /// The same options reading names case-insensitively, for what people write (hashtables with PascalCase keys,
+    /// ConvertTo-Json exports of model objects); payloads from servers are read with <see cref="Options"/>.
+    /// </summary>
+    public static JsonSerializerOptions CaseInsensitiveOptions { get; } = CreateOptions(writeIndented: false, caseInsensitive: true);
+
+    private static JsonSerializerOptions CreateOptions(bool writeIndented, bool caseInsensitive = false)
     {
         var options = new JsonSerializerOptions
         {
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-            PropertyNameCaseInsensitive = false,
+            PropertyNameCaseInsensitive = caseInsensitive,
             ReadCommentHandling = JsonCommentHandling.Skip,
             AllowTrailingCommas = true,
             NumberHandling = JsonNumberHandling.AllowReadingFromString,

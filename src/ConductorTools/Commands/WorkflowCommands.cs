@@ -126,18 +126,39 @@ public sealed class GetWorkflowCommand : ConductorCmdlet
 
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == IdSet)
+        // `Get-Workflow <id>` binds the id to -Name by position: an id-shaped value with no other filter is an id.
+        var idByPosition = ParameterSetName == SearchSet && WorkflowSearchQuery.LooksLikeWorkflowId(Name) && Status is null
+            && CorrelationId is null && StartedAfter is null && StartedBefore is null;
+        if (ParameterSetName == IdSet || idByPosition)
         {
-            foreach (var id in WorkflowId) Try(id, () => WriteObject(Call(ct => Api.GetWorkflowAsync(id, !ExcludeTasks, ct))));
+            var ids = idByPosition ? new[] { Name!.Trim() } : WorkflowId;
+            foreach (var id in ids) Try(id, () => WriteObject(Call(ct => Api.GetWorkflowAsync(id, !ExcludeTasks, ct))));
             return;
         }
         Try(Name, () =>
         {
-            var query = WorkflowSearchQuery.Build(Name, Status, CorrelationId,
-                StartedAfter is { } a ? new DateTimeOffset(a.ToUniversalTime()) : null,
-                StartedBefore is { } b ? new DateTimeOffset(b.ToUniversalTime()) : null);
-            var result = Call(ct => Api.SearchWorkflowsAsync(new SearchRequest { Size = First, Query = query, Sort = "startTime:DESC" }, ct));
-            foreach (var summary in result.Results) WriteObject(summary);
+            var names = new List<string?>();
+            if (Name is not null && WildcardPattern.ContainsWildcardCharacters(Name))
+            {
+                names.AddRange(Call(ct => Api.GetWorkflowDefsAsync(ct)).Select(d => d.Name).Distinct(StringComparer.Ordinal)
+                    .Where(n => Matches(n, new[] { Name })));
+                if (names.Count == 0) return;
+            }
+            else
+            {
+                names.Add(Name);
+            }
+            var found = new List<WorkflowSummary>();
+            foreach (var name in names)
+            {
+                var query = WorkflowSearchQuery.Build(name, Status, CorrelationId,
+                    StartedAfter is { } a ? new DateTimeOffset(a.ToUniversalTime()) : null,
+                    StartedBefore is { } b ? new DateTimeOffset(b.ToUniversalTime()) : null);
+                found.AddRange(Call(ct => Api.SearchWorkflowsAsync(new SearchRequest { Size = First, Query = query, Sort = "startTime:DESC" }, ct)).Results);
+            }
+            IEnumerable<WorkflowSummary> results = found;
+            if (names.Count > 1) results = found.OrderByDescending(w => w.StartTime, StringComparer.Ordinal).Take(First);
+            foreach (var summary in results) WriteObject(summary);
         });
     }
 }

@@ -175,6 +175,14 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
         if (ThrottleLimit == 0) return new SequentialScriptInvoker(handler, _pump!, NewStreams, _pipelineStopping.Token);
 
         var iss = InitialSessionState.CreateDefault2();
+        // This module's own cmdlets (New-TaskResult, Complete-Task, ...) in every pooled runspace, without importing the
+        // module again in each: the same types, already loaded.
+        foreach (var type in typeof(InvokeWorkerLoopCommand).Assembly.GetTypes())
+        {
+            if (type.IsAbstract || !typeof(Cmdlet).IsAssignableFrom(type)) continue;
+            if (type.GetCustomAttributes(typeof(CmdletAttribute), false).FirstOrDefault() is not CmdletAttribute cmdlet) continue;
+            iss.Commands.Add(new SessionStateCmdletEntry($"{cmdlet.VerbName}-{cmdlet.NounName}", type, "ConductorTools.dll-Help.xml"));
+        }
         // A compiled module must not lift a constrained caller into FullLanguage runspaces.
         iss.LanguageMode = SessionState.LanguageMode;
         // -Verbose/-Debug on the cmdlet turn the streams on inside pooled runspaces too (in sequential mode the
