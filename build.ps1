@@ -3,10 +3,11 @@
 .SYNOPSIS
     Builds ConductorTools, stages the module into out/ConductorTools, and runs the tests.
 .PARAMETER Task
-    Build     - build the local server into out/server, then compile and stage out/ConductorTools (manifest,
-                assemblies, format views, MAML help built from docs/en-US, about_ topics).
-    Test      - Build, then run `dotnet test` and the Pester suite in a fresh pwsh (every cmdlet against the embedded
-                engine and against out/server, which the suite starts on a free loopback port).
+    Build     - build the local server into out/server, then stage out/ConductorTools (manifest, assemblies,
+                dependencies/ with SQLite for every platform, format views, MAML help built from docs/en-US, about_ topics).
+    Test      - stage, then run `dotnet test`: every xunit project and the Pester suite in PowerShell 7 (pwsh and Pester
+                from the repository's pins; every cmdlet against the embedded engine and against the local server). In
+                Windows PowerShell 5.1, the Pester suite then runs in powershell.exe too.
     Quickstart - Build, then run the quick start with the cmdlets on the embedded engine.
     Package   - Build, then save the staged module as a .nupkg under out/ for the PowerShell Gallery.
 .PARAMETER Configuration
@@ -30,48 +31,53 @@ function Invoke-Native([string] $File, [string[]] $Arguments) {
     if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
 }
 
+# A child shell of the same kind as this one, by a path that exists for every kind of install: powershell.exe for Windows
+# PowerShell, the running executable for a normal pwsh install, and `dotnet <$PSHOME/pwsh.dll>` for pwsh as a .NET tool
+# (whose process is dotnet itself).
+function Get-ChildShell {
+    if ($PSVersionTable.PSEdition -ne 'Core') { return @((Join-Path $PSHOME 'powershell.exe')) }
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { return @($process, (Join-Path $PSHOME 'pwsh.dll')) }
+    @($process)
+}
+
+function Invoke-ChildShell([string] $Script) {
+    $shell = @(Get-ChildShell)
+    $arguments = @($shell | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $Script)
+    Invoke-Native $shell[0] $arguments
+}
+
 function Build-Server {
-    # The local Conductor-compatible server (conductortools-server) the Pester suites run every cmdlet against.
+    # The local Conductor-compatible server (conductortools-server), for `dotnet out/server/conductortools-server.dll`.
     Invoke-Native dotnet @('publish', (Join-Path $root 'src/ConductorTools.Server/ConductorTools.Server.csproj'), '-c', $Configuration, '-o', $server)
 }
 
 function Build-Module {
-    Invoke-Native dotnet @('publish', (Join-Path $root 'src/ConductorTools/ConductorTools.csproj'), '-c', $Configuration, '-o', (Join-Path $root 'out/publish'))
-    if (Test-Path $staging) { Remove-Item $staging -Recurse -Force }
-    New-Item -ItemType Directory -Path $staging, (Join-Path $staging 'en-US') | Out-Null
-    Copy-Item (Join-Path $root 'ConductorTools.psd1') $staging
-    # PowerShell and its own assemblies come from the host; everything else the module needs ships with it.
-    Get-ChildItem (Join-Path $root 'out/publish') -File |
-        Where-Object { $_.Name -notlike 'System.Management.Automation*' -and $_.Extension -in '.dll', '.so', '.dylib' } |
-        Copy-Item -Destination $staging
-    $runtimes = Join-Path $root 'out/publish/runtimes'
-    if (Test-Path $runtimes) { Copy-Item $runtimes $staging -Recurse }   # SQLite native libraries per platform
-    Copy-Item (Join-Path $root 'module/*.format.ps1xml') $staging
-    Copy-Item (Join-Path $root 'module/en-US/*') (Join-Path $staging 'en-US')
-    # MAML help (en-US/ConductorTools.dll-Help.xml) from the markdown pages in docs/en-US and the compiled cmdlets, by
-    # tools/ConductorTools.HelpBuilder (no platyPS needed); it fails the build when a page or description is missing.
-    Invoke-Native dotnet @('run', '--project', (Join-Path $root 'tools/ConductorTools.HelpBuilder'), '-c', $Configuration, '--',
-        (Join-Path $root 'out/publish/ConductorTools.dll'), (Join-Path $root 'docs/en-US'), (Join-Path $staging 'en-US/ConductorTools.dll-Help.xml'))
+    # One staging for everyone (module/ConductorTools.Module.csproj): assemblies, dependencies/ with SQLite for every
+    # platform, format views, MAML help built from docs/en-US, about_ topics.
+    Invoke-Native dotnet @('build', (Join-Path $root 'module/ConductorTools.Module.csproj'), '-c', $Configuration, "-p:ModuleStagingDir=$staging")
     Test-ModuleManifest (Join-Path $staging 'ConductorTools.psd1') | Out-Null
     Write-Host "Staged $staging"
 }
 
 function Test-Module {
+    # dotnet test runs every xunit project and the Pester suite in PowerShell 7 (pwsh and Pester pinned by the repository).
     Invoke-Native dotnet @('test', (Join-Path $root 'ConductorTools.slnx'), '-c', $Configuration)
-    # 5.1 brought -ForEach on Describe, which the suites use to run once per backend.
-    if (-not (Get-Module -ListAvailable Pester | Where-Object Version -ge '5.1.0')) {
-        Install-Module Pester -MinimumVersion 5.1.0 -Scope CurrentUser -Force -SkipPublisherCheck -Repository PSGallery
-    }
-    # A fresh process, so the freshly built assemblies are the ones loaded.
-    $pwsh = if ($PSVersionTable.PSEdition -eq 'Core') { (Get-Process -Id $PID).Path } else { 'powershell.exe' }
-    $serverDll = Join-Path $server 'conductortools-server.dll'
-    $script = "Import-Module Pester -MinimumVersion 5.1.0; `$env:CONDUCTORTOOLS_MODULE = '$staging'; `$env:CONDUCTORTOOLS_SERVER_DLL = '$serverDll'; " +
-        "`$r = Invoke-Pester -Path '$(Join-Path $root 'tests/Pester')' -Output Detailed -PassThru; exit `$r.FailedCount"
-    Invoke-Native $pwsh @('-NoProfile', '-NonInteractive', '-Command', $script)
+    if ($PSVersionTable.PSEdition -eq 'Core') { return }
+    # Windows PowerShell 5.1 as well: the same suite in powershell.exe against the staged module, with the Pester package
+    # dotnet test restored.
+    $packages = ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
+    $env:CONDUCTORTOOLS_PESTER = Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'
+    $env:CONDUCTORTOOLS_MODULE = $staging
+    $env:CONDUCTORTOOLS_SERVER_DLL = Join-Path $root "src/ConductorTools.Server/bin/$Configuration/net10.0/conductortools-server.dll"
+    $results = Join-Path $root 'TestResults/Pester-Desktop'
+    New-Item -ItemType Directory -Path $results -Force | Out-Null
+    Invoke-ChildShell "& '$(Join-Path $root 'tests/Pester/Invoke-PesterSuite.ps1')' -ResultDirectory '$results'"
 }
 
 function Invoke-Quickstart {
     $script = @"
+`$ErrorActionPreference = 'Stop'
 Import-Module '$staging/ConductorTools.psd1'
 Connect-Conductor -Embedded -DatabasePath ':memory:'
 Register-TaskDef greet -RetryCount 1 -TimeoutSeconds 60
@@ -80,20 +86,33 @@ Register-WorkflowDef @{ name = 'hello'; version = 1; tasks = @(@{ name = 'greet'
 Invoke-WorkerLoop -TaskType greet -ScriptBlock { param(`$name) @{ greeting = "Hello, `$name!" } } -Once | Out-Null
 Wait-Workflow `$id -Timeout 00:00:30 | Select-Object WorkflowId, Status, @{ n = 'Output'; e = { `$_.Output | ConvertTo-Json -Compress } }
 "@
-    $pwsh = if ($PSVersionTable.PSEdition -eq 'Core') { (Get-Process -Id $PID).Path } else { 'powershell.exe' }
-    Invoke-Native $pwsh @('-NoProfile', '-NonInteractive', '-Command', $script)
+    Invoke-ChildShell $script
+}
+
+function Save-Package {
+    # A .nupkg in out/repo, the way the PowerShell Gallery takes it: PSResourceGet where it ships (PowerShell 7.4+),
+    # PowerShellGet's Publish-Module on Windows PowerShell.
+    $repo = Join-Path $root 'out/repo'
+    New-Item -ItemType Directory -Path $repo -Force | Out-Null
+    Get-ChildItem $repo -Filter 'ConductorTools.*.nupkg' | Remove-Item
+    if (Get-Command Publish-PSResource -ErrorAction Ignore) {
+        if (-not (Get-PSResourceRepository -Name ConductorToolsLocal -ErrorAction Ignore)) {
+            Register-PSResourceRepository -Name ConductorToolsLocal -Uri $repo -Trusted
+        }
+        Publish-PSResource -Path $staging -Repository ConductorToolsLocal
+    }
+    else {
+        if (-not (Get-PSRepository -Name ConductorToolsLocal -ErrorAction Ignore)) {
+            Register-PSRepository -Name ConductorToolsLocal -SourceLocation $repo -PublishLocation $repo -InstallationPolicy Trusted
+        }
+        Publish-Module -Path $staging -Repository ConductorToolsLocal
+    }
+    Write-Host "Package written to $repo"
 }
 
 switch ($Task) {
     'Build' { Build-Server; Build-Module }
-    'Test' { Build-Server; Build-Module; Test-Module }
+    'Test' { Build-Module; Test-Module }
     'Quickstart' { Build-Module; Invoke-Quickstart }
-    'Package' {
-        Build-Module
-        $repo = Join-Path $root 'out/repo'
-        New-Item -ItemType Directory -Path $repo -Force | Out-Null
-        Register-PSRepository -Name ConductorToolsLocal -SourceLocation $repo -PublishLocation $repo -InstallationPolicy Trusted -ErrorAction SilentlyContinue
-        Publish-Module -Path $staging -Repository ConductorToolsLocal
-        Write-Host "Package written to $repo"
-    }
+    'Package' { Build-Module; Save-Package }
 }

@@ -31,6 +31,7 @@ public class PesterSuiteTests
                 ["CONDUCTORTOOLS_MODULE"] = Path.GetFullPath(Metadata("StagedModulePath")),
                 ["CONDUCTORTOOLS_SERVER_DLL"] = Path.GetFullPath(Metadata("LocalServerPath")),
                 ["CONDUCTORTOOLS_PESTER"] = Metadata("PesterModulePath"),
+                ["CONDUCTORTOOLS_CONFLICT_ASSEMBLIES"] = string.Join(Path.PathSeparator, Metadata("ConflictingAssemblies").Split(';')),
             });
         var summary = File.Exists(summaryFile) ? File.ReadAllText(summaryFile).Trim() : "(no summary written)";
         TestContext.Current.SendDiagnosticMessage("Pester: " + summary);

@@ -78,3 +78,38 @@ function Stop-TestServer($Server) {
     }
     $Server.Process.Dispose()
 }
+
+# How to start a child PowerShell of the same kind as this one, by a path that exists for every kind of install:
+# Windows PowerShell (powershell.exe in $PSHOME), a normal pwsh install (its own executable), and pwsh as a .NET tool
+# (the process is `dotnet`, so it is `dotnet <$PSHOME/pwsh.dll>`). Returns @{ FilePath; Arguments } for the first part.
+function Get-ChildShell {
+    if ($PSVersionTable.PSEdition -ne 'Core') { return @{ FilePath = (Join-Path $PSHOME 'powershell.exe'); Arguments = @() } }
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
+        return @{ FilePath = $process; Arguments = @((Join-Path $PSHOME 'pwsh.dll')) }
+    }
+    @{ FilePath = $process; Arguments = @() }
+}
+
+# Runs $Script in a fresh child shell (-NoProfile -NonInteractive) with extra environment variables; returns
+# @{ ExitCode; Output } (stdout and stderr together). Bounded by $TimeoutSeconds.
+function Invoke-ChildShell([string] $Script, [hashtable] $Environment = @{}, [int] $TimeoutSeconds = 300) {
+    $shell = Get-ChildShell
+    $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($Script))
+    $psi = New-Object System.Diagnostics.ProcessStartInfo
+    $psi.FileName = $shell.FilePath
+    $psi.Arguments = (@($shell.Arguments | ForEach-Object { '"{0}"' -f $_ }) + @('-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded)) -join ' '
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    foreach ($name in $Environment.Keys) { $psi.EnvironmentVariables[$name] = [string] $Environment[$name] }
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
+        $process.Kill()
+        throw "The child shell did not finish within $TimeoutSeconds s. It printed: $($stdout.Result)$($stderr.Result)"
+    }
+    $process.WaitForExit()
+    [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result + $stderr.Result }
+}
