@@ -17,8 +17,8 @@
     trivial task with reused runspaces. Also reports the runspaces created in parallel mode (must stay <= T).
 
 .EXAMPLE
-    dotnet build -c Release src/ConductorTools   # or ./build.ps1, which stages out/ConductorTools
-    pwsh -NoProfile -File bench/WorkerLoop.Bench.ps1 -Tasks 2000 -ThrottleLimit 4
+    dotnet build -c Release module/ConductorTools.Module.csproj   # or ./build.ps1 -Task Build, which stages out/ConductorTools
+    dotnet tool run pwsh -NoProfile -File bench/WorkerLoop.Bench.ps1 -Tasks 2000 -ThrottleLimit 4
 #>
 [CmdletBinding()]
 param(
@@ -30,8 +30,8 @@ param(
 
 $ErrorActionPreference = 'Stop'
 if (-not (Test-Path $ModulePath)) {
-    # No staged module: the assembly of a plain `dotnet build -c Release src/ConductorTools`.
-    $ModulePath = Join-Path $PSScriptRoot '../src/ConductorTools/bin/Release/netstandard2.0/ConductorTools.dll'
+    # Not staged by build.ps1: the staging of `dotnet build -c Release module/ConductorTools.Module.csproj`.
+    $ModulePath = Join-Path $PSScriptRoot '../module/bin/Release/ConductorTools/ConductorTools.psd1'
 }
 Import-Module $ModulePath
 $core = [ConductorTools.Model.ConductorTask].Assembly.Location
@@ -39,8 +39,8 @@ $engineOptions = [ConductorTools.Engine.EmbeddedConductorOptions]@{ DatabasePath
 $engine = [ConductorTools.Engine.EmbeddedConductor]::Open($engineOptions)
 
 # The baseline handler is compiled: a script block must never run on a thread-pool thread without a runspace.
-$references = @($core)
-if ($PSVersionTable.PSEdition -eq 'Desktop') { $references += 'netstandard' } # Core is netstandard2.0
+# ConductorTools.Core is netstandard2.0: the compiler needs the netstandard facade beside it on every edition.
+$references = @($core, 'netstandard')
 Add-Type -ReferencedAssemblies $references -TypeDefinition @'
 using System.Threading;
 using System.Threading.Tasks;
@@ -60,13 +60,13 @@ $noOp = [Delegate]::CreateDelegate(
 function Wait-Async($Task) { $Task.GetAwaiter().GetResult() }
 
 $taskType = 'bench_wl_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
-Wait-Async $engine.RegisterTaskDefsAsync([ConductorTools.Model.TaskDef[]] @([ConductorTools.Model.TaskDef]::new($taskType)), [Threading.CancellationToken]::None)
+$null = Wait-Async $engine.RegisterTaskDefsAsync([ConductorTools.Model.TaskDef[]] @([ConductorTools.Model.TaskDef]::new($taskType)), [Threading.CancellationToken]::None)
 $wfTask = [ConductorTools.Model.WorkflowTask]@{ Name = $taskType; TaskReferenceName = 't'; Type = 'SIMPLE' }
 $wfTask.InputParameters = [Collections.Generic.Dictionary[string, object]]::new()
 $wfTask.InputParameters['n'] = '${workflow.input.n}'
 $wfDef = [ConductorTools.Model.WorkflowDef]@{ Name = "$taskType-wf"; Version = 1 }
 $wfDef.Tasks.Add($wfTask)
-Wait-Async $engine.RegisterWorkflowDefAsync($wfDef, $true, [Threading.CancellationToken]::None)
+$null = Wait-Async $engine.RegisterWorkflowDefAsync($wfDef, $true, [Threading.CancellationToken]::None)
 
 function Start-Batch {
     for ($i = 0; $i -lt $Tasks; $i++) {
@@ -86,13 +86,15 @@ function Invoke-Baseline([int] $Concurrency) {
     Wait-Async $host_.RunAsync([ConductorTools.Workers.Scripting.WorkerLoopWorker[]] @($worker), $settings, $tally, [Threading.CancellationToken]::None)
 }
 
-function Measure-Mode([string] $Name, [scriptblock] $Run) {
+# The compiled baseline handler is not a script worker, so only the runtime's own count (Polled) is in its summary;
+# script modes also count what they completed.
+function Measure-Mode([string] $Name, [scriptblock] $Run, [string] $Count = 'Completed') {
     $times = foreach ($r in 0..$Repeat) {
         Start-Batch
         $sw = [Diagnostics.Stopwatch]::StartNew()
         $summary = & $Run
         $sw.Stop()
-        if ($summary.Completed -ne $Tasks) { throw "$Name completed $($summary.Completed) of $Tasks tasks." }
+        if ($summary.$Count -ne $Tasks) { throw "$Name ran $($summary.$Count) of $Tasks tasks ($Count)." }
         if ($r -gt 0) { $sw.Elapsed.TotalMilliseconds }
     }
     $sorted = @($times | Sort-Object)
@@ -101,9 +103,9 @@ function Measure-Mode([string] $Name, [scriptblock] $Run) {
 
 $script = { param($n) $n }
 $results = @(
-    Measure-Mode 'baseline x1' { Invoke-Baseline 1 }
+    Measure-Mode 'baseline x1' { Invoke-Baseline 1 } -Count Polled
     Measure-Mode 'sequential' { Invoke-WorkerLoop -TaskType $taskType -ScriptBlock $script -Once -Connection $engine }
-    Measure-Mode "baseline x$ThrottleLimit" { Invoke-Baseline $ThrottleLimit }
+    Measure-Mode "baseline x$ThrottleLimit" { Invoke-Baseline $ThrottleLimit } -Count Polled
     Measure-Mode "parallel x$ThrottleLimit" { Invoke-WorkerLoop -TaskType $taskType -ScriptBlock $script -Once -ThrottleLimit $ThrottleLimit -Connection $engine }
 )
 $runspacesBefore = @(Get-Runspace).Count

@@ -119,8 +119,11 @@ public sealed class FunctionCycleTests : IAsyncLifetime
             return TaskResults.Complete(task, null);
         });
 
-        var result = await Runner(Settings(), slow, Greet()).RunAsync(ConductorHostSettings.DefaultGroup, cancellationToken: TestContext.Current.CancellationToken);
+        // A 15 s function timeout (a 12 s cycle): on a loaded machine the first poll of a cold runner can take seconds, and
+        // a cycle never polls what it cannot finish before its deadline, so a tight window could leave the task unpolled.
+        var result = await Runner(Settings("00:00:15"), slow, Greet()).RunAsync(ConductorHostSettings.DefaultGroup, cancellationToken: TestContext.Current.CancellationToken);
 
+        Assert.True(started.Task.IsCompleted, $"the slow task was never handed to its worker: {result.Summary.Polled} polled");
         var taskId = await started.Task;
         Assert.Equal(1, result.Summary.Polled);
         Assert.Equal(1, result.Summary.HandedBack);

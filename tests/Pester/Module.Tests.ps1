@@ -51,8 +51,12 @@ Import-Module '$StagedModule/ConductorTools.psd1' -ErrorAction Stop
             HOME = $fakeHome; USERPROFILE = $fakeHome; XDG_DATA_HOME = (Join-Path $fakeHome '.local/share'); XDG_CONFIG_HOME = (Join-Path $fakeHome '.config')
             LOCALAPPDATA = (Join-Path $fakeHome 'AppData/Local'); APPDATA = (Join-Path $fakeHome 'AppData/Roaming'); PSModulePath = ''
         }
+        # .NET reports a special folder that does not exist as '' (and PSResourceGet would then write below the current
+        # directory), so they are created first.
+        foreach ($name in 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'LOCALAPPDATA', 'APPDATA') { New-Item -ItemType Directory -Path $environment[$name] -Force | Out-Null }
         $result = Invoke-ChildShell -Environment $environment -Script @"
 `$ErrorActionPreference = 'Stop'
+Set-Location '$TestDrive'
 Register-PSResourceRepository -Name ConductorToolsTest -Uri '$repository' -Trusted
 Publish-PSResource -Path '$StagedModule' -Repository ConductorToolsTest
 Install-PSResource ConductorTools -Repository ConductorToolsTest -Scope CurrentUser -TrustRepository
