@@ -247,6 +247,44 @@ Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backend
             @($ids | Where-Object { (Get-TestTask $_).status -eq 'COMPLETED' }).Count | Should -Be 2
         }
 
+        It '-MaxTasks 1 takes exactly one task, through update-v2 chaining too' {
+            $type = New-TestTaskType
+            $ids = 1..3 | ForEach-Object { Start-TestWorkflow $type }
+            $summary = Invoke-WorkerLoop -TaskType $type -ScriptBlock { 'x' } -MaxTasks 1 @Throttle
+            $summary.Polled | Should -Be 1
+            $summary.Completed | Should -Be 1
+            $summary.HandedBack | Should -Be 0
+            $tasks = $ids | ForEach-Object { Get-TestTask $_ }
+            @($tasks | Where-Object status -eq 'COMPLETED').Count | Should -Be 1
+            # The others were never handed out: not polled once, so nothing waits behind a hand-back callback.
+            @($tasks | Where-Object { $_.status -eq 'SCHEDULED' -and $_.pollCount -eq 0 }).Count | Should -Be 2
+        }
+
+        It 'turns the script''s verbose and debug streams on with -Verbose and -Debug, without prompting' {
+            $type = New-TestTaskType
+            Start-TestWorkflow $type | Out-Null
+            $out = Invoke-WorkerLoop -TaskType $type -ScriptBlock { Write-Verbose 'v-on'; Write-Debug 'd-on'; 'ok' } -Once -PassThru -Verbose -Debug @Throttle 4>&1 5>&1
+            $record = $out | Where-Object { $_ -is [ConductorTools.Workers.Scripting.WorkerLoopTaskRecord] }
+            $record.Status | Should -Be 'COMPLETED'
+            $record.Logs | Should -Contain '[VERBOSE] v-on'
+            $record.Logs | Should -Contain '[DEBUG] d-on'
+            ($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Should -Contain 'v-on'
+        }
+
+        It 'stops at the first error a script writes under -ErrorAction Stop, leaving the rest queued' {
+            $type = New-TestTaskType
+            $ids = 1..8 | ForEach-Object { Start-TestWorkflow $type }
+            # The error comes first and the script then takes a moment, so the stop lands while the first tasks still run.
+            { Invoke-WorkerLoop -TaskType $type -ScriptBlock { Write-Error 'soft'; Start-Sleep -Milliseconds 300; 'done' } -Once -ErrorAction Stop @Throttle } |
+                Should -Throw '*soft*'
+            $tasks = $ids | ForEach-Object { Get-TestTask $_ }
+            # The script's error is non-terminating for the script (its task completes), but stops the loop at once: the
+            # tasks already running finish, nothing more is taken.
+            @($tasks | Where-Object status -eq 'COMPLETED').Count | Should -BeGreaterOrEqual 1
+            @($tasks | Where-Object status -eq 'SCHEDULED').Count | Should -BeGreaterOrEqual 1
+            @($tasks | Where-Object status -eq 'IN_PROGRESS').Count | Should -Be 0
+        }
+
         It '-Once drains what is queued, then returns' {
             $type = New-TestTaskType
             1..4 | ForEach-Object { Start-TestWorkflow $type } | Out-Null

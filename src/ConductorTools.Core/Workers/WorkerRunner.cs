@@ -314,10 +314,18 @@ public sealed class WorkerRunner
             {
                 var result = await ExecuteOneAsync(worker, current, execution, run).ConfigureAwait(false);
                 if (result is null) break;
-                var takeNext = _options.UseUpdateV2 && !run.StopPolling.IsCancellationRequested && !worker.Paused;
+                // The next task is asked for only when the run may still take one (-MaxTasks): the budget is reserved
+                // before update-v2 claims a task, so a run never takes more than its limit and hands the surplus back.
+                var takeNext = _options.UseUpdateV2 && !run.StopPolling.IsCancellationRequested && !worker.Paused && run.ReserveBudget(1) == 1;
                 var next = await DeliverAsync(worker, result, run, takeNext).ConfigureAwait(false);
-                if (next is null) break;
-                if (!run.StopPolling.IsCancellationRequested && run.ReserveBudget(1) == 1)
+                if (next is null)
+                {
+                    if (takeNext) run.ReturnBudget(1);
+                    break;
+                }
+                // Polling may have stopped only because the budget is now spent (the reserved task is this one), so only a
+                // stop by the caller or the deadline sends a claimed task back.
+                if (run.CancelledAt is null && !run.HardStop.IsCancellationRequested)
                 {
                     // update-v2 handed us the next task: run it in the same slot without polling.
                     run.Add(ref run.PolledCount, 1);

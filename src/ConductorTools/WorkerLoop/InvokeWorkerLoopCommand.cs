@@ -30,6 +30,7 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
     private WorkerLoopStopConditions? _stopConditions;
     private readonly CancellationTokenSource _pipelineStopping = new();
     private Exception? _stopError;
+    private volatile bool _stoppedByPreference;
 
     /// <summary><para type="description">The task type (task definition name) to work on.</para></summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = SingleSet)]
@@ -172,7 +173,10 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
 
     private IScriptInvoker CreateInvoker(ScriptHandler handler)
     {
-        if (ThrottleLimit == 0) return new SequentialScriptInvoker(handler, _pump!, NewStreams, _pipelineStopping.Token);
+        var preferences = new Dictionary<string, ActionPreference>(StringComparer.OrdinalIgnoreCase);
+        if (ScriptStreams.IsSwitchOn(this, "Verbose")) preferences["VerbosePreference"] = ActionPreference.Continue;
+        if (ScriptStreams.IsSwitchOn(this, "Debug")) preferences["DebugPreference"] = ActionPreference.Continue;
+        if (ThrottleLimit == 0) return new SequentialScriptInvoker(handler, _pump!, NewStreams, _pipelineStopping.Token, SessionState, preferences);
 
         var iss = InitialSessionState.CreateDefault2();
         // This module's own cmdlets (New-TaskResult, Complete-Task, ...) in every pooled runspace, without importing the
@@ -185,12 +189,8 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
         }
         // A compiled module must not lift a constrained caller into FullLanguage runspaces.
         iss.LanguageMode = SessionState.LanguageMode;
-        // -Verbose/-Debug on the cmdlet turn the streams on inside pooled runspaces too (in sequential mode the
-        // script runs in the caller's scope and sees the caller's preferences already).
-        if (MyInvocation.BoundParameters.TryGetValue("Verbose", out var verbose) && verbose is SwitchParameter { IsPresent: true })
-            iss.Variables.Add(new SessionStateVariableEntry("VerbosePreference", ActionPreference.Continue, ""));
-        if (MyInvocation.BoundParameters.TryGetValue("Debug", out var debug) && debug is SwitchParameter { IsPresent: true })
-            iss.Variables.Add(new SessionStateVariableEntry("DebugPreference", ActionPreference.Continue, ""));
+        // -Verbose/-Debug on the cmdlet turn the streams on inside pooled runspaces too (and for sequential scripts).
+        foreach (var preference in preferences) iss.Variables.Add(new SessionStateVariableEntry(preference.Key, preference.Value, ""));
         var location = SessionState.Path.CurrentLocation.Provider.Name == "FileSystem" ? SessionState.Path.CurrentLocation.ProviderPath : null;
         var pool = new PooledScriptInvoker(handler, ThrottleLimit, iss, InitializationScript?.ToString(), location, NewStreams);
         _disposables.Add(pool);
@@ -216,6 +216,13 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
         try
         {
             write();
+        }
+        catch (PipelineStoppedException) when (!_pipelineStopping.IsCancellationRequested)
+        {
+            // Not Ctrl+C: a record that -ErrorAction Stop (or the caller's $ErrorActionPreference) turned into a stop.
+            // PowerShell records that error and throws it once the cmdlet ends; the loop stops polling now and drains.
+            _stoppedByPreference = true;
+            _stopPolling.Cancel();
         }
         catch (PipelineStoppedException)
         {
@@ -311,7 +318,7 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
             return;
         }
         if (_stopError is not null) throw _stopError;
-        if (_pipelineStopping.IsCancellationRequested) throw new PipelineStoppedException();
+        if (_pipelineStopping.IsCancellationRequested || _stoppedByPreference) throw new PipelineStoppedException();
         WriteObject(summary);
     }
 

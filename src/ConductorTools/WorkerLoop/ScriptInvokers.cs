@@ -15,14 +15,21 @@ internal sealed class SequentialScriptInvoker : IScriptInvoker
     private readonly PipelinePump _pump;
     private readonly Func<ScriptStreams> _newStreams;
     private readonly CancellationToken _pipelineStopping;
+    private readonly SessionState _callerState;
+    private readonly IReadOnlyDictionary<string, ActionPreference> _preferences;
 
     /// <param name="pipelineStopping">Cancelled when PowerShell stops the cmdlet (Ctrl+C): no nested pipeline can run any more.</param>
-    public SequentialScriptInvoker(ScriptHandler handler, PipelinePump pump, Func<ScriptStreams> newStreams, CancellationToken pipelineStopping)
+    /// <param name="callerState">The caller's session state, where the script runs.</param>
+    /// <param name="preferences">Preference variables the script runs with (from -Verbose/-Debug on the cmdlet), as in pooled runspaces.</param>
+    public SequentialScriptInvoker(ScriptHandler handler, PipelinePump pump, Func<ScriptStreams> newStreams, CancellationToken pipelineStopping,
+        SessionState callerState, IReadOnlyDictionary<string, ActionPreference> preferences)
     {
         _handler = handler;
         _pump = pump;
         _newStreams = newStreams;
         _pipelineStopping = pipelineStopping;
+        _callerState = callerState;
+        _preferences = preferences;
     }
 
     public Task<ScriptInvocation> InvokeAsync(ScriptCall call, CancellationToken cancellationToken) =>
@@ -49,6 +56,10 @@ internal sealed class SequentialScriptInvoker : IScriptInvoker
             if (!streams.TryAdd(item?.BaseObject)) values.Add(item!);
         };
         using var stop = cancellationToken.Register(() => StopQuietly(ps));
+        // The script runs in the caller's scope: -Verbose/-Debug on the cmdlet turn its streams on for the run (the
+        // pipeline thread is ours meanwhile, so nothing else sees the change), as they do in pooled runspaces.
+        var saved = _preferences.ToDictionary(p => p.Key, p => _callerState.PSVariable.GetValue(p.Key));
+        foreach (var preference in _preferences) _callerState.PSVariable.Set(preference.Key, preference.Value);
         try
         {
             ps.Invoke(null, output);
@@ -69,6 +80,10 @@ internal sealed class SequentialScriptInvoker : IScriptInvoker
         catch (Exception e) when (_pipelineStopping.IsCancellationRequested && e is not OperationCanceledException)
         {
             throw new OperationCanceledException("The pipeline stopped while the script ran; the task is handed back.", e);
+        }
+        finally
+        {
+            foreach (var value in saved) _callerState.PSVariable.Set(value.Key, value.Value);
         }
         // A nested pipeline stopped by Ctrl+C (or Stop-Job, or PowerShell.Stop()) returns normally with what it had written
         // so far: that is not the script's result, so the task is handed back, never completed.

@@ -21,7 +21,14 @@ internal sealed class ScriptStreams
     {
         _cmdlet = cmdlet;
         _write = write;
+        _debugRequested = IsSwitchOn(cmdlet, "Debug");
     }
+
+    private readonly bool _debugRequested;
+
+    /// <summary>True when the common parameter <paramref name="name"/> (-Verbose, -Debug) was given and not :$false.</summary>
+    internal static bool IsSwitchOn(PSCmdlet cmdlet, string name) =>
+        cmdlet.MyInvocation.BoundParameters.TryGetValue(name, out var value) && value is SwitchParameter { IsPresent: true };
 
     public IReadOnlyList<ScriptLogRecord> Logs
     {
@@ -90,7 +97,10 @@ internal sealed class ScriptStreams
     private void Add(DebugRecord record)
     {
         Keep(ScriptLogKind.Debug, record.Message);
-        Forward(() => _cmdlet.WriteDebug(record.Message));
+        // A compiled cmdlet's -Debug means Inquire: WriteDebug would prompt at every record of every task (and fail where
+        // no one can answer). With -Debug the records are shown as Continue shows them; otherwise the preference decides.
+        if (_debugRequested) Forward(() => _cmdlet.Host.UI.WriteDebugLine(record.Message));
+        else Forward(() => _cmdlet.WriteDebug(record.Message));
     }
 
     private void Add(ErrorRecord record)
