@@ -53,9 +53,7 @@ public static class WorkerLoopBenchNoOp
     }
 }
 '@
-$noOp = [Delegate]::CreateDelegate(
-    [Func[ConductorTools.Model.ConductorTask, Threading.CancellationToken, Threading.Tasks.Task[ConductorTools.Model.TaskResult]]],
-    [WorkerLoopBenchNoOp].GetMethod('Handle'))
+$noOp = [Delegate]::CreateDelegate([ConductorTools.Workers.TaskHandler], [WorkerLoopBenchNoOp].GetMethod('Handle'))
 
 function Wait-Async($Task) { $Task.GetAwaiter().GetResult() }
 
@@ -76,18 +74,15 @@ function Start-Batch {
     }
 }
 
+# The same worker runtime Invoke-WorkerLoop runs on, with a compiled no-op handler.
 function Invoke-Baseline([int] $Concurrency) {
-    $tally = [ConductorTools.Workers.Scripting.WorkerLoopTally]::new()
-    $worker = [ConductorTools.Workers.Scripting.WorkerLoopWorker]::new($taskType, $noOp, $Concurrency)
-    $settings = [ConductorTools.Workers.Scripting.WorkerLoopSettings]@{
-        StopConditions = [ConductorTools.Workers.Scripting.WorkerLoopStopConditions]::Create($null, $null, $null, $true, [DateTimeOffset]::UtcNow)
-    }
-    $host_ = [ConductorTools.Workers.Scripting.WorkerLoopHost]::new([ConductorTools.Workers.WorkerLoopRuntime]::new($engine), $null)
-    Wait-Async $host_.RunAsync([ConductorTools.Workers.Scripting.WorkerLoopWorker[]] @($worker), $settings, $tally, [Threading.CancellationToken]::None)
+    $options = [ConductorTools.Workers.WorkerOptions]@{ Concurrency = $Concurrency }
+    $definition = [ConductorTools.Workers.WorkerDefinition]::new($taskType, $noOp, $options)
+    $runner = [ConductorTools.Workers.WorkerRunner]::new($engine, [ConductorTools.Workers.WorkerDefinition[]] @($definition), $null, $null, $null)
+    Wait-Async $runner.RunAsync([Threading.CancellationToken]::None, [ConductorTools.Workers.WorkerRunLimits]@{ StopWhenIdle = $true })
 }
 
-# The compiled baseline handler is not a script worker, so only the runtime's own count (Polled) is in its summary;
-# script modes also count what they completed.
+# Every mode returns the runtime's own summary, so each is checked the same way.
 function Measure-Mode([string] $Name, [scriptblock] $Run, [string] $Count = 'Completed') {
     $times = foreach ($r in 0..$Repeat) {
         Start-Batch
@@ -103,9 +98,9 @@ function Measure-Mode([string] $Name, [scriptblock] $Run, [string] $Count = 'Com
 
 $script = { param($n) $n }
 $results = @(
-    Measure-Mode 'baseline x1' { Invoke-Baseline 1 } -Count Polled
+    Measure-Mode 'baseline x1' { Invoke-Baseline 1 }
     Measure-Mode 'sequential' { Invoke-WorkerLoop -TaskType $taskType -ScriptBlock $script -Once -Connection $engine }
-    Measure-Mode "baseline x$ThrottleLimit" { Invoke-Baseline $ThrottleLimit } -Count Polled
+    Measure-Mode "baseline x$ThrottleLimit" { Invoke-Baseline $ThrottleLimit }
     Measure-Mode "parallel x$ThrottleLimit" { Invoke-WorkerLoop -TaskType $taskType -ScriptBlock $script -Once -ThrottleLimit $ThrottleLimit -Connection $engine }
 )
 $runspacesBefore = @(Get-Runspace).Count

@@ -306,7 +306,7 @@ Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backend
             $out = @(Invoke-WorkerLoop -TaskType $type -ScriptBlock { 'x' } -Once -PassThru @Throttle)
             $out.Count | Should -Be 3
             $out[0] | Should -BeOfType ([ConductorTools.Workers.Scripting.WorkerLoopTaskRecord])
-            $out[-1] | Should -BeOfType ([ConductorTools.Workers.Scripting.WorkerLoopSummary])
+            $out[-1] | Should -BeOfType ([ConductorTools.Workers.WorkerCycleSummary])
             $out[-1].Polled | Should -Be 2
         }
 
@@ -329,7 +329,7 @@ Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backend
         It 'refuses a script block as a $using: value' {
             $sb = { 1 }
             { Invoke-WorkerLoop -TaskType 'x' -ScriptBlock { & $using:sb } -Once -ThrottleLimit 2 } |
-                Should -Throw -ErrorId 'InvalidWorkerScript,ConductorTools.PowerShell.WorkerLoop.InvokeWorkerLoopCommand'
+                Should -Throw -ErrorId 'ConductorTools.InvalidWorkerScript,ConductorTools.PowerShell.WorkerLoop.InvokeWorkerLoopCommand'
         }
 
         It 'runs -InitializationScript once per runspace' {

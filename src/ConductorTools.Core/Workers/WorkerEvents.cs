@@ -37,6 +37,8 @@ public sealed class WorkerEvent : EventArgs
     public Exception? Error { get; init; }
     /// <summary>Tasks received (Polled), attempt number (UpdateRetried), or consecutive failures of this kind (PollFailed).</summary>
     public int Count { get; init; }
+    /// <summary>For <see cref="WorkerEventKind.HandedBack"/>: why the task was given back.</summary>
+    public WorkerHandBackReason? HandBackReason { get; init; }
     /// <summary>Handler run time (ExecutionCompleted/Failed), or the backoff before the next poll (PollFailed).</summary>
     public TimeSpan Duration { get; init; }
 
@@ -57,6 +59,12 @@ public sealed class WorkerCycleSummary
     public long UpdateFailures { get; init; }
     public long PollErrors { get; init; }
     public TimeSpan Duration { get; init; }
+    /// <summary>The task types the run polled.</summary>
+    public IReadOnlyList<string> TaskTypes { get; init; } = Array.Empty<string>();
+    /// <summary>When the run started.</summary>
+    public DateTimeOffset StartTime { get; init; }
+    /// <summary>Why it stopped polling (null only in a live snapshot of a run still polling).</summary>
+    public WorkerStopReason? StopReason { get; init; }
 
     public override string ToString() =>
         $"polled {Polled}, completed {Completed}, failed {Failed}, in progress {InProgress}, handed back {HandedBack}, " +

@@ -18,6 +18,51 @@ public sealed class WorkerRunLimits
 
     /// <summary>Bounded cycle: stop polling what cannot finish by then, hand back what is unfinished just before it.</summary>
     public DateTimeOffset? Deadline { get; init; }
+
+    /// <summary>Stop polling at this time, then drain as after a stop (in-flight handlers get the drain timeout).</summary>
+    public DateTimeOffset? StopPollingAt { get; init; }
+
+    /// <summary>
+    /// The limits of a worker loop (<c>Invoke-WorkerLoop -MaxTasks -Duration -Until -Once</c>): polling stops at the earlier
+    /// of <paramref name="now"/> + <paramref name="duration"/> and <paramref name="until"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A value is out of range; the message names the parameter and what to do.</exception>
+    public static WorkerRunLimits ForLoop(int? maxTasks, TimeSpan? duration, DateTimeOffset? until, bool once, DateTimeOffset now)
+    {
+        if (maxTasks is <= 0)
+            throw new ArgumentException($"-MaxTasks must be 1 or more (got {maxTasks}).", nameof(maxTasks));
+        if (duration is { } d && d <= TimeSpan.Zero)
+            throw new ArgumentException($"-Duration must be positive (got {d}).", nameof(duration));
+        if (until is { } u && u <= now)
+            throw new ArgumentException($"-Until {u:u} is not in the future (now {now:u}); give a later time or use -Duration.", nameof(until));
+        DateTimeOffset? stopAt = duration is { } dd ? now + dd : null;
+        if (until is { } uu && (stopAt is null || uu < stopAt)) stopAt = uu;
+        return new WorkerRunLimits { MaxTasks = maxTasks, StopWhenIdle = once, StopPollingAt = stopAt };
+    }
+}
+
+/// <summary>Why a run stopped polling.</summary>
+public enum WorkerStopReason
+{
+    /// <summary>The caller's stop token (Ctrl+C, host shutdown).</summary>
+    Stopped,
+    /// <summary><see cref="WorkerRunLimits.MaxTasks"/> tasks were taken.</summary>
+    MaxTasks,
+    /// <summary><see cref="WorkerRunLimits.StopPollingAt"/> or a bounded cycle's deadline.</summary>
+    Deadline,
+    /// <summary><see cref="WorkerRunLimits.StopWhenIdle"/>: every queue was empty with nothing in flight.</summary>
+    QueuesEmpty,
+}
+
+/// <summary>Why a task was given back to Conductor unfinished (IN_PROGRESS with a short callback; it is polled again).</summary>
+public enum WorkerHandBackReason
+{
+    /// <summary>Its handler was cancelled at the end of the drain (or of a bounded cycle) before it finished.</summary>
+    Cancelled = 0,
+    /// <summary>Taken but not started: the run stopped, or more came back than the run may take.</summary>
+    Surplus = 1,
+    /// <summary>Its handler ignored cancellation; the task was given back without waiting for it.</summary>
+    Abandoned = 2,
 }
 
 /// <summary>
@@ -88,6 +133,19 @@ public sealed class WorkerRunner
 
     public bool IsPaused(string taskType) => Find(taskType).Paused;
 
+    private volatile RunState? _current;
+    private DateTimeOffset _currentStart;
+
+    /// <summary>The counts of the run in progress so far (for progress displays); null when no run is in progress.</summary>
+    public WorkerCycleSummary? CurrentSummary
+    {
+        get
+        {
+            var run = _current;
+            return run?.Summary(_currentStart, _time.GetUtcNow() - _currentStart, TaskTypes);
+        }
+    }
+
     /// <summary>Runs until <paramref name="stoppingToken"/> is cancelled (or a limit is reached), then drains and returns.</summary>
     public Task<WorkerCycleSummary> RunAsync(CancellationToken stoppingToken, WorkerRunLimits? limits = null) =>
         RunCoreAsync(limits ?? new WorkerRunLimits(), stoppingToken);
@@ -112,6 +170,8 @@ public sealed class WorkerRunner
     {
         var started = _time.GetUtcNow();
         using var run = new RunState(limits, stop);
+        _current = run;
+        _currentStart = started;
         foreach (var worker in _workers) worker.IdleVersion = -1;
 
         await FlushOutboxAsync(run, CancellationToken.None).ConfigureAwait(false);
@@ -122,8 +182,20 @@ public sealed class WorkerRunner
             ? _time.CreateTimer(_ => run.HardStopSafe(), null, Max(TimeSpan.Zero, d - _options.HandBackMargin - _time.GetUtcNow()), Timeout.InfiniteTimeSpan)
             : null;
 
+        using var stopPollingAt = limits.StopPollingAt is { } at
+            ? _time.CreateTimer(_ =>
+            {
+                run.SetStopReason(WorkerStopReason.Deadline);
+                run.StopPollingSafe();
+            }, null, Max(TimeSpan.Zero, at - _time.GetUtcNow()), Timeout.InfiniteTimeSpan)
+            : null;
+
         // The moment the caller cancels (host shutting down), in-flight handlers get at most DrainTimeout from then on.
-        using var onCancel = stop.Register(() => run.MarkCancelled(_time.GetUtcNow()));
+        using var onCancel = stop.Register(() =>
+        {
+            run.SetStopReason(WorkerStopReason.Stopped);
+            run.MarkCancelled(_time.GetUtcNow());
+        });
 
         await Task.WhenAll(_workers.Select(w => PollLoopAsync(w, run))).ConfigureAwait(false);
 
@@ -147,7 +219,7 @@ public sealed class WorkerRunner
                 {
                     if (execution.TryAbandon())
                     {
-                        await HandBackAsync(execution.Worker, execution.Task, run, HandBackReason.Abandoned).ConfigureAwait(false);
+                        await HandBackAsync(execution.Worker, execution.Task, run, WorkerHandBackReason.Abandoned).ConfigureAwait(false);
                     }
                 }
             }
@@ -167,7 +239,10 @@ public sealed class WorkerRunner
         }
         ReportUndelivered();
 
-        var summary = run.Summary(_time.GetUtcNow() - started);
+        if (limits.Deadline is not null) run.SetStopReason(WorkerStopReason.Deadline);
+        run.SetStopReason(WorkerStopReason.Stopped);
+        var summary = run.Summary(started, _time.GetUtcNow() - started, TaskTypes);
+        _current = null;
         _logger.LogInformation("Worker run finished: {Summary}", summary);
         return summary;
     }
@@ -201,6 +276,7 @@ public sealed class WorkerRunner
                 if (count < free) worker.Slots.Release(free - count);
                 if (count == 0)
                 {
+                    run.SetStopReason(WorkerStopReason.MaxTasks);
                     run.StopPollingSafe(); // task budget spent
                     return;
                 }
@@ -252,7 +328,7 @@ public sealed class WorkerRunner
                     else
                     {
                         // The server handed out more than asked: never run beyond the limit, give the surplus back.
-                        _ = HandBackAsync(worker, tasks[i], run, HandBackReason.Surplus);
+                        _ = HandBackAsync(worker, tasks[i], run, WorkerHandBackReason.Surplus);
                     }
                 }
             }
@@ -292,6 +368,7 @@ public sealed class WorkerRunner
         worker.IdleVersion = version;
         if (_workers.All(w => w.IdleVersion == version) && run.InFlight.Count == 0 && run.ActivityVersion == version)
         {
+            run.SetStopReason(WorkerStopReason.QueuesEmpty);
             run.StopPollingSafe();
         }
     }
@@ -317,15 +394,17 @@ public sealed class WorkerRunner
                 // The next task is asked for only when the run may still take one (-MaxTasks): the budget is reserved
                 // before update-v2 claims a task, so a run never takes more than its limit and hands the surplus back.
                 var takeNext = _options.UseUpdateV2 && !run.StopPolling.IsCancellationRequested && !worker.Paused && run.ReserveBudget(1) == 1;
+                var stopReasonBefore = run.StopReason;
                 var next = await DeliverAsync(worker, result, run, takeNext).ConfigureAwait(false);
                 if (next is null)
                 {
                     if (takeNext) run.ReturnBudget(1);
                     break;
                 }
-                // Polling may have stopped only because the budget is now spent (the reserved task is this one), so only a
-                // stop by the caller or the deadline sends a claimed task back.
-                if (run.CancelledAt is null && !run.HardStop.IsCancellationRequested)
+                // Polling may have stopped meanwhile only because the budget is now spent (the reserved task is this one):
+                // any other stop (the caller, -Duration, a deadline) sends the claimed task back.
+                var stoppedSince = run.StopPolling.IsCancellationRequested && !(stopReasonBefore is null && run.StopReason == WorkerStopReason.MaxTasks);
+                if (!stoppedSince && run.CancelledAt is null && !run.HardStop.IsCancellationRequested)
                 {
                     // update-v2 handed us the next task: run it in the same slot without polling.
                     run.Add(ref run.PolledCount, 1);
@@ -334,7 +413,7 @@ public sealed class WorkerRunner
                     execution.Retarget(next);
                     continue;
                 }
-                await HandBackAsync(worker, next, run, HandBackReason.Surplus).ConfigureAwait(false);
+                await HandBackAsync(worker, next, run, WorkerHandBackReason.Surplus).ConfigureAwait(false);
                 break;
             }
         }
@@ -374,7 +453,7 @@ public sealed class WorkerRunner
         {
             // Stopped by the drain, or the handler gave up on its own: the task goes back to Conductor, not FAILED.
             WorkerMetrics.WorkerFinished(worker.TaskType);
-            if (execution.TryAbandon()) await HandBackAsync(worker, task, run, HandBackReason.Cancelled).ConfigureAwait(false);
+            if (execution.TryAbandon()) await HandBackAsync(worker, task, run, WorkerHandBackReason.Cancelled).ConfigureAwait(false);
             return null;
         }
         catch (OperationCanceledException ex)
@@ -641,7 +720,7 @@ public sealed class WorkerRunner
         }
     }
 
-    private async Task HandBackAsync(WorkerState worker, ConductorTask task, RunState run, HandBackReason reason)
+    private async Task HandBackAsync(WorkerState worker, ConductorTask task, RunState run, WorkerHandBackReason reason)
     {
         var result = new TaskResult(task.WorkflowInstanceId ?? "", task.TaskId ?? "", TaskResultStatus.IN_PROGRESS)
         {
@@ -654,7 +733,7 @@ public sealed class WorkerRunner
             {
                 await _api.UpdateTaskAsync(result).ConfigureAwait(false);
                 run.Add(ref run.HandedBackCount, 1);
-                Raise(new WorkerEvent(WorkerEventKind.HandedBack, worker.TaskType) { Task = task, Count = (int)reason });
+                Raise(new WorkerEvent(WorkerEventKind.HandedBack, worker.TaskType) { Task = task, HandBackReason = reason, Count = (int)reason });
                 return;
             }
             catch (Exception ex) when (attempt < 3)
@@ -711,13 +790,6 @@ public sealed class WorkerRunner
         {
             _logger.LogWarning(ex, "A worker event handler threw; the runner goes on.");
         }
-    }
-
-    internal enum HandBackReason
-    {
-        Cancelled = 0,
-        Surplus = 1,
-        Abandoned = 2,
     }
 
     private sealed class WorkerState
@@ -878,8 +950,25 @@ public sealed class WorkerRunner
             await _outboxSignal.WaitAsync(wait, stop).ConfigureAwait(false);
         }
 
-        public WorkerCycleSummary Summary(TimeSpan duration) => new()
+        private int _stopReason = -1;
+
+        /// <summary>Why polling stopped (the first reason set wins); null while polling.</summary>
+        public WorkerStopReason? StopReason
         {
+            get
+            {
+                var value = Volatile.Read(ref _stopReason);
+                return value < 0 ? null : (WorkerStopReason)value;
+            }
+        }
+
+        public void SetStopReason(WorkerStopReason reason) => Interlocked.CompareExchange(ref _stopReason, (int)reason, -1);
+
+        public WorkerCycleSummary Summary(DateTimeOffset start, TimeSpan duration, IReadOnlyList<string> taskTypes) => new()
+        {
+            TaskTypes = taskTypes,
+            StartTime = start,
+            StopReason = StopReason,
             Polled = Interlocked.Read(ref PolledCount),
             Completed = Interlocked.Read(ref CompletedCount),
             Failed = Interlocked.Read(ref FailedCount),

@@ -16,7 +16,7 @@ namespace ConductorTools.PowerShell.WorkerLoop;
 /// contract.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "WorkerLoop", DefaultParameterSetName = SingleSet)]
-[OutputType(typeof(WorkerLoopSummary), typeof(WorkerLoopTaskRecord))]
+[OutputType(typeof(WorkerCycleSummary), typeof(WorkerLoopTaskRecord))]
 public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
 {
     private const string SingleSet = "TaskType";
@@ -26,8 +26,7 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
     private readonly List<IDisposable> _disposables = new();
     private PipelinePump? _pump;
     private List<ScriptWorker>? _workers;
-    private WorkerLoopTally? _tally;
-    private WorkerLoopStopConditions? _stopConditions;
+    private WorkerRunner? _runner;
     private readonly CancellationTokenSource _pipelineStopping = new();
     private Exception? _stopError;
     private volatile bool _stoppedByPreference;
@@ -113,8 +112,7 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
     {
         try
         {
-            _stopConditions = WorkerLoopStopConditions.Create(MaxTasks, Duration,
-                Until is { } until ? new DateTimeOffset(until.ToUniversalTime(), TimeSpan.Zero) : null, Once, DateTimeOffset.UtcNow);
+            _ = LoopLimits();   // validated here, before any runspace is created; computed again when polling starts
             if (PollInterval is { } poll && poll < TimeSpan.FromMilliseconds(1))
                 throw new ArgumentException($"-PollInterval {poll} is below 1 ms (a number is read as ticks); use '00:00:01' or [timespan]::FromSeconds(1).");
             if (DrainTimeout < TimeSpan.Zero)
@@ -124,12 +122,11 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
         }
         catch (ArgumentException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "InvalidWorkerLoopArgument", ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(new ErrorRecord(e, "ConductorTools.InvalidArgument", ErrorCategory.InvalidArgument, null));
         }
 
         _pump = new PipelinePump();
         _disposables.Add(_pump);
-        _tally = new WorkerLoopTally();
         _workers = new List<ScriptWorker>();
         foreach (var (taskType, scriptBlock) in WorkerScripts())
         {
@@ -140,10 +137,10 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
             }
             catch (ArgumentException e)
             {
-                ThrowTerminatingError(new ErrorRecord(e, "InvalidWorkerScript", ErrorCategory.InvalidArgument, taskType));
+                ThrowTerminatingError(new ErrorRecord(e, "ConductorTools.InvalidWorkerScript", ErrorCategory.InvalidArgument, taskType));
                 return;
             }
-            var worker = new ScriptWorker(taskType, handler.Plan, CreateInvoker(handler), _tally, WorkerId);
+            var worker = new ScriptWorker(taskType, handler.Plan, CreateInvoker(handler), WorkerId);
             if (PassThru) worker.TaskFinished += record => Write(() => WriteObject(record));
             worker.TaskFinished += record => WriteTaskVerbose(record);
             _workers.Add(worker);
@@ -165,7 +162,7 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
             {
                 ThrowTerminatingError(new ErrorRecord(
                     new ArgumentException($"-Workers must map task type names to script blocks; the entry '{entry.Key}' maps to '{entry.Value}'."),
-                    "InvalidWorkersTable", ErrorCategory.InvalidArgument, entry.Key));
+                    "ConductorTools.InvalidWorkersTable", ErrorCategory.InvalidArgument, entry.Key));
             }
             yield return (taskType!, script!);
         }
@@ -200,7 +197,7 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
         }
         catch (Exception e) when (e is RuntimeException or InvalidOperationException)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "InitializationScriptFailed", ErrorCategory.InvalidOperation, InitializationScript));
+            ThrowTerminatingError(new ErrorRecord(e, "ConductorTools.InitializationScriptFailed", ErrorCategory.InvalidOperation, InitializationScript));
         }
         return pool;
     }
@@ -261,36 +258,36 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
             }
             catch (ConductorException e)
             {
-                ThrowTerminatingError(new ErrorRecord(e, "RegisterTaskDefFailed", CategoryOf(e.Kind), taskTypes));
+                ThrowTerminatingError(Commands.ConductorCmdlet.ToErrorRecord(e, taskTypes));
                 return;
             }
             foreach (var name in registered) WriteVerbose($"Registered task definition '{name}'.");
         }
 
+        // The one worker runtime: polling, update-v2 chaining, retries, leases, drain, hand-back and the counts are all its.
         // -Duration counts from here, when polling starts, not from BeginProcessing (runspace warm-up, registration).
+        WorkerRunLimits limits;
         try
         {
-            _stopConditions = WorkerLoopStopConditions.Create(MaxTasks, Duration,
-                Until is { } until ? new DateTimeOffset(until.ToUniversalTime(), TimeSpan.Zero) : null, Once, DateTimeOffset.UtcNow);
+            limits = LoopLimits();
         }
         catch (ArgumentException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "InvalidWorkerLoopArgument", ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(new ErrorRecord(e, "ConductorTools.InvalidArgument", ErrorCategory.InvalidArgument, null));
+            return;
         }
-        var settings = new WorkerLoopSettings
-        {
-            Domain = Domain,
-            WorkerId = WorkerId,
-            PollInterval = PollInterval,
-            DrainTimeout = DrainTimeout,
-            StopConditions = _stopConditions!,
-        };
         var concurrency = ThrottleLimit == 0 ? 1 : ThrottleLimit;
-        var workers = _workers!.Select(w => new WorkerLoopWorker(w.TaskType, w.HandleAsync, concurrency)).ToList();
-        var runtime = new WorkerLoopRuntime(api);
-        runtime.Event += (_, e) => WriteRuntimeEvent(e);
-        var host = new WorkerLoopHost(runtime);
-        var run = Task.Run(() => host.RunAsync(workers, settings, _tally!, _stopPolling.Token));
+        var definitions = _workers!.Select(w =>
+        {
+            var options = new WorkerOptions { Concurrency = concurrency, Domain = Domain };
+            if (!string.IsNullOrEmpty(WorkerId)) options.WorkerId = WorkerId!;
+            if (PollInterval is { } interval) options.PollInterval = interval;
+            return new WorkerDefinition(w.TaskType, w.HandleAsync, options);
+        }).ToList();
+        _runner = new WorkerRunner(api, definitions, new WorkerRunnerOptions { DrainTimeout = DrainTimeout });
+        _runner.Event += (_, e) => WriteRuntimeEvent(e);
+        var runner = _runner;
+        var run = Task.Run(() => runner.RunAsync(_stopPolling.Token, limits));
 
         var activity = "Invoke-WorkerLoop " + string.Join(", ", taskTypes);
         var lastProgress = DateTime.MinValue;
@@ -302,19 +299,19 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
         });
         WriteLoopProgress(activity, completed: true);
 
-        WorkerLoopSummary summary;
+        WorkerCycleSummary summary;
         try
         {
             summary = run.GetAwaiter().GetResult();
         }
         catch (ConductorException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "WorkerLoopFailed", CategoryOf(e.Kind), taskTypes));
+            ThrowTerminatingError(Commands.ConductorCmdlet.ToErrorRecord(e, taskTypes));
             return;
         }
         catch (ArgumentException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "InvalidWorkerLoopArgument", ErrorCategory.InvalidArgument, taskTypes));
+            ThrowTerminatingError(new ErrorRecord(e, "ConductorTools.InvalidArgument", ErrorCategory.InvalidArgument, taskTypes));
             return;
         }
         if (_stopError is not null) throw _stopError;
@@ -335,27 +332,20 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
                 Write(() => WriteWarning($"The result of {e.TaskType} {e.Task?.TaskId} was not accepted: {e.Error?.Message}"));
                 break;
             case WorkerEventKind.HandedBack:
-                Write(() => WriteVerbose($"{e.TaskType} {e.Task?.TaskId}: handed back to Conductor."));
+                Write(() => WriteVerbose($"{e.TaskType} {e.Task?.TaskId}: handed back to Conductor ({e.HandBackReason})."));
                 break;
         }
     }
 
-    private static ErrorCategory CategoryOf(ConductorErrorKind kind) => kind switch
-    {
-        ConductorErrorKind.Transport or ConductorErrorKind.Timeout => ErrorCategory.ConnectionError,
-        ConductorErrorKind.Unauthorized => ErrorCategory.AuthenticationError,
-        ConductorErrorKind.Forbidden => ErrorCategory.PermissionDenied,
-        ConductorErrorKind.Validation => ErrorCategory.InvalidArgument,
-        ConductorErrorKind.NotFound => ErrorCategory.ObjectNotFound,
-        ConductorErrorKind.RateLimited => ErrorCategory.LimitsExceeded,
-        _ => ErrorCategory.NotSpecified,
-    };
-
     private void WriteLoopProgress(string activity, bool completed)
     {
-        var record = new ProgressRecord(0, activity, _tally!.ProgressStatus())
+        var now = _runner?.CurrentSummary;
+        var done = now is null ? 0 : now.Completed + now.Failed + now.InProgress;
+        var status = now is null ? "Starting" : string.Format(System.Globalization.CultureInfo.InvariantCulture,
+            "Polled {0}, completed {1}, failed {2}, handed back {3}", now.Polled, now.Completed, now.Failed, now.HandedBack);
+        var record = new ProgressRecord(0, activity, status)
         {
-            PercentComplete = _tally.PercentComplete(MaxTasks),
+            PercentComplete = MaxTasks is { } max && max > 0 ? (int)Math.Min(100, done * 100 / max) : -1,
             RecordType = completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
         };
         try
@@ -366,6 +356,10 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
         {
         }
     }
+
+    private WorkerRunLimits LoopLimits() =>
+        WorkerRunLimits.ForLoop(MaxTasks, Duration, Until is { } until ? new DateTimeOffset(until.ToUniversalTime(), TimeSpan.Zero) : null, Once,
+            DateTimeOffset.UtcNow);
 
     protected override void StopProcessing()
     {

@@ -56,7 +56,7 @@ public sealed class InvokeWorkerLoopContractTests : IDisposable
         Assert.Equal(["Invoke", "WorkerLoop"], cmdlet.ConstructorArguments.Select(a => (string)a.Value!));
         var outputs = Attribute(_cmdlet, "System.Management.Automation.OutputTypeAttribute").ConstructorArguments
             .SelectMany(a => (IEnumerable<CustomAttributeTypedArgument>)a.Value!).Select(a => ((Type)a.Value!).FullName).ToList();
-        Assert.Equal(["ConductorTools.Workers.Scripting.WorkerLoopSummary", "ConductorTools.Workers.Scripting.WorkerLoopTaskRecord"], outputs);
+        Assert.Equal(["ConductorTools.Workers.WorkerCycleSummary", "ConductorTools.Workers.Scripting.WorkerLoopTaskRecord"], outputs);
     }
 
     [Fact]

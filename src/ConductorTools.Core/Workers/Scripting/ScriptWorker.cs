@@ -36,10 +36,9 @@ public sealed class ScriptWorker
     private readonly ScriptBindingPlan _plan;
     private readonly IScriptInvoker _invoker;
     private readonly ScriptResultMapper _mapper;
-    private readonly WorkerLoopTally _tally;
     private readonly TimeProvider _time;
 
-    public ScriptWorker(string taskType, ScriptBindingPlan plan, IScriptInvoker invoker, WorkerLoopTally tally,
+    public ScriptWorker(string taskType, ScriptBindingPlan plan, IScriptInvoker invoker,
         string? workerId = null, ScriptResultMapper? mapper = null, TimeProvider? timeProvider = null)
     {
         if (string.IsNullOrWhiteSpace(taskType)) throw new ArgumentException("The task type is empty.", nameof(taskType));
@@ -47,7 +46,6 @@ public sealed class ScriptWorker
         WorkerId = workerId;
         _plan = plan ?? throw new ArgumentNullException(nameof(plan));
         _invoker = invoker ?? throw new ArgumentNullException(nameof(invoker));
-        _tally = tally ?? throw new ArgumentNullException(nameof(tally));
         _mapper = mapper ?? new ScriptResultMapper();
         _time = timeProvider ?? TimeProvider.System;
     }
@@ -64,7 +62,6 @@ public sealed class ScriptWorker
         if (task is null) throw new ArgumentNullException(nameof(task));
         var start = _time.GetUtcNow();
         var timestamp = _time.GetTimestamp();
-        _tally.Started();
         TaskResult result;
         try
         {
@@ -84,8 +81,7 @@ public sealed class ScriptWorker
         catch (OperationCanceledException)
         {
             // Stopped before the script finished (the drain grace period ran out, or PowerShell stopped the pipeline
-            // the script ran in): the runtime hands the task back to Conductor.
-            _tally.Abandoned();
+            // the script ran in): the runtime hands the task back to Conductor (and counts it).
             throw;
         }
         catch (Exception e)
@@ -100,7 +96,6 @@ public sealed class ScriptWorker
     private TaskResult Finish(ConductorTask task, TaskResult result, DateTimeOffset start, long timestamp)
     {
         var status = result.Status ?? TaskResultStatus.COMPLETED;
-        _tally.Finished(status);
         TaskFinished?.Invoke(new WorkerLoopTaskRecord
         {
             TaskType = task.TaskType ?? TaskType,

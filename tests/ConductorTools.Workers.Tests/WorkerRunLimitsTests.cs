@@ -1,0 +1,136 @@
+using ConductorTools.Model;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ConductorTools.Workers.Tests;
+
+/// <summary>
+/// The limits a worker loop runs under (Invoke-WorkerLoop -MaxTasks -Duration -Until -Once), why a run stopped, its live
+/// counts and why a task was handed back: all decided and counted by the one runtime.
+/// </summary>
+public class WorkerRunLimitsTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void ForLoop_takes_the_earlier_of_duration_and_until()
+    {
+        Assert.Equal(Now.AddMinutes(5), WorkerRunLimits.ForLoop(null, TimeSpan.FromMinutes(5), Now.AddHours(1), false, Now).StopPollingAt);
+        Assert.Equal(Now.AddMinutes(2), WorkerRunLimits.ForLoop(null, TimeSpan.FromMinutes(5), Now.AddMinutes(2), false, Now).StopPollingAt);
+        var limits = WorkerRunLimits.ForLoop(3, null, null, true, Now);
+        Assert.Equal((3, true, (DateTimeOffset?)null, (DateTimeOffset?)null), (limits.MaxTasks, limits.StopWhenIdle, limits.StopPollingAt, limits.Deadline));
+    }
+
+    [Theory]
+    [InlineData(0, null, null, "-MaxTasks must be 1 or more")]
+    [InlineData(null, -1, null, "-Duration must be positive")]
+    [InlineData(null, null, -1, "is not in the future")]
+    public void ForLoop_refuses_values_out_of_range_naming_the_parameter(int? maxTasks, int? durationSeconds, int? untilSeconds, string message)
+    {
+        var error = Assert.Throws<ArgumentException>(() => WorkerRunLimits.ForLoop(maxTasks,
+            durationSeconds is { } d ? TimeSpan.FromSeconds(d) : null, untilSeconds is { } u ? Now.AddSeconds(u) : null, false, Now));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reports_why_it_stopped_polling()
+    {
+        await using var engine = Backend.Open();
+        await Backend.StartOneTaskWorkflowsAsync(engine, "reasons", 5);
+        WorkerRunner Runner() => new(engine, [new WorkerDefinition("reasons", Backend.Echo, TestOptions.Fast())], TestOptions.Runner());
+
+        var budget = await Runner().RunAsync(CancellationToken.None, new WorkerRunLimits { MaxTasks = 2 });
+        Assert.Equal((WorkerStopReason?)WorkerStopReason.MaxTasks, budget.StopReason);
+        Assert.Equal(["reasons"], budget.TaskTypes);
+
+        var idle = await Runner().RunAsync(CancellationToken.None, new WorkerRunLimits { StopWhenIdle = true });
+        Assert.Equal((WorkerStopReason?)WorkerStopReason.QueuesEmpty, idle.StopReason);
+        Assert.Equal(3, idle.Completed);
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var stopped = await Runner().RunAsync(stop.Token);
+        Assert.Equal((WorkerStopReason?)WorkerStopReason.Stopped, stopped.StopReason);
+    }
+
+    [Fact]
+    public async Task Stops_polling_at_StopPollingAt_on_its_clock_then_drains()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var engine = Backend.Open();
+        await Backend.StartOneTaskWorkflowsAsync(engine, "timed", 3);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var runner = new WorkerRunner(engine, [new WorkerDefinition("timed", async (task, ct) =>
+        {
+            started.TrySetResult();
+            await release.Task.WaitAsync(ct);
+            return TaskResults.Complete(task);
+        }, TestOptions.Fast())], TestOptions.Runner(), timeProvider: clock);
+
+        var run = runner.RunAsync(CancellationToken.None, new WorkerRunLimits { StopPollingAt = clock.GetUtcNow().AddMinutes(1) });
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        var live = runner.CurrentSummary;
+        Assert.NotNull(live);
+        Assert.Equal(1, live.Polled);
+        Assert.Null(live.StopReason);
+
+        clock.Advance(TimeSpan.FromMinutes(1));   // the stop time: polling ends, the running handler drains
+        release.SetResult();
+        var summary = await run.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.Equal((WorkerStopReason?)WorkerStopReason.Deadline, summary.StopReason);
+        Assert.Equal(1, summary.Polled);
+        Assert.Equal(1, summary.Completed);
+        Assert.Equal(0, summary.HandedBack);
+        Assert.Null(runner.CurrentSummary);
+        Assert.Equal(2, await engine.GetQueueSizeAsync("timed"));
+    }
+
+    [Fact]
+    public async Task A_budget_of_one_takes_one_task_even_through_update_v2()
+    {
+        await using var engine = Backend.Open();
+        await Backend.StartOneTaskWorkflowsAsync(engine, "one", 4);
+        var handedBack = new List<WorkerEvent>();
+        var runner = new WorkerRunner(engine, [new WorkerDefinition("one", Backend.Echo, TestOptions.Fast())], TestOptions.Runner());
+        runner.Event += (_, e) => { if (e.Kind == WorkerEventKind.HandedBack) lock (handedBack) handedBack.Add(e); };
+
+        var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { MaxTasks = 1 });
+
+        Assert.Equal((1, 1, 0), (summary.Polled, summary.Completed, summary.HandedBack));
+        Assert.Empty(handedBack);
+        Assert.Equal(3, await engine.GetQueueSizeAsync("one"));
+    }
+
+    private static WorkerRunnerOptions Drain(TimeSpan drain)
+    {
+        var options = TestOptions.Runner();
+        options.DrainTimeout = drain;
+        return options;
+    }
+
+    [Fact]
+    public async Task Hand_backs_say_why()
+    {
+        await using var engine = Backend.Open();
+        await Backend.StartOneTaskWorkflowsAsync(engine, "why", 1);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var events = new List<WorkerEvent>();
+        var runner = new WorkerRunner(engine, [new WorkerDefinition("why", async (task, ct) =>
+        {
+            started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+            return TaskResults.Complete(task);
+        }, TestOptions.Fast())], Drain(TimeSpan.FromMilliseconds(100)));
+        runner.Event += (_, e) => { if (e.Kind == WorkerEventKind.HandedBack) lock (events) events.Add(e); };
+        using var stop = new CancellationTokenSource();
+
+        var run = runner.RunAsync(stop.Token);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        await stop.CancelAsync();
+        var summary = await run.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, summary.HandedBack);
+        Assert.Equal((WorkerHandBackReason?)WorkerHandBackReason.Cancelled, Assert.Single(events).HandBackReason);
+        Assert.Equal(ConductorTaskStatus.SCHEDULED, (await engine.GetWorkflowAsync((await engine.SearchWorkflowsAsync(new SearchRequest { Size = 1 })).Results[0].WorkflowId!)).Tasks[0].Status);
+    }
+}
