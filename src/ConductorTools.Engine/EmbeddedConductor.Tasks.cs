@@ -40,7 +40,7 @@ public sealed partial class EmbeddedConductor
         {
             // Take the wake-up before looking, so a task scheduled between the look and the wait is not missed.
             var wake = signal.Current;
-            var outcome = await RunAsync(tx => _decider.Poll(tx, taskType, domain, workerId, count), cancellationToken).ConfigureAwait(false);
+            var outcome = await RunAsync(tx => _poller.Poll(tx, taskType, domain, workerId, count), cancellationToken).ConfigureAwait(false);
             if (outcome.Tasks.Count > 0)
             {
                 PolledCounter.Add(outcome.Tasks.Count);
@@ -80,9 +80,8 @@ public sealed partial class EmbeddedConductor
             {
                 return null;
             }
-            // The poll reads queued tasks from the store: write what the update scheduled first.
-            tx.Flush(Decider.WakeAt);
-            var outcome = _decider.Poll(tx, updated.TaskType!, updated.Domain, result.WorkerId ?? updated.WorkerId, 1);
+            // The poll goes through the same transaction, so it sees the task the update just scheduled.
+            var outcome = _poller.Poll(tx, updated.TaskType!, updated.Domain, result.WorkerId ?? updated.WorkerId, 1);
             return outcome.Tasks.FirstOrDefault();
         }, cancellationToken).ConfigureAwait(false);
         UpdatedCounter.Add(1);
@@ -157,7 +156,7 @@ public sealed partial class EmbeddedConductor
     }
 
     public Task<ConductorTask> GetTaskAsync(string taskId, CancellationToken cancellationToken = default) =>
-        RunAsync(tx => Decider.Clone(tx.Store.GetTask(taskId) ?? throw ConductorException.NotFound($"No such task found by id: {taskId}")), cancellationToken);
+        RunAsync(tx => Decider.Clone(tx.Task(taskId) ?? throw ConductorException.NotFound($"No such task found by id: {taskId}")), cancellationToken);
 
     public async Task<IReadOnlyList<TaskExecLog>> GetTaskLogsAsync(string taskId, CancellationToken cancellationToken = default) =>
         await RunAsync(tx => tx.Store.GetLogs(taskId), cancellationToken).ConfigureAwait(false);

@@ -147,10 +147,9 @@ public sealed partial class EmbeddedConductor
 
     public Task<SearchResult<WorkflowSummary>> SearchWorkflowsAsync(SearchRequest request, CancellationToken cancellationToken = default)
     {
-        var query = SearchQuery.ForWorkflows(request ?? new SearchRequest());
         return RunAsync(tx =>
         {
-            var (total, rows) = tx.Store.SearchWorkflows(query.Where, query.Arguments, query.OrderBy, query.Start, query.Size);
+            var (total, rows) = tx.Store.SearchWorkflows(request ?? new SearchRequest());
             return new SearchResult<WorkflowSummary>
             {
                 TotalHits = total,
@@ -161,10 +160,9 @@ public sealed partial class EmbeddedConductor
 
     public Task<SearchResult<TaskSummary>> SearchTasksAsync(SearchRequest request, CancellationToken cancellationToken = default)
     {
-        var query = SearchQuery.ForTasks(request ?? new SearchRequest());
         return RunAsync(tx =>
         {
-            var (total, rows) = tx.Store.SearchTasks(query.Where, query.Arguments, query.OrderBy, query.Start, query.Size);
+            var (total, rows) = tx.Store.SearchTasks(request ?? new SearchRequest());
             return new SearchResult<TaskSummary>
             {
                 TotalHits = total,

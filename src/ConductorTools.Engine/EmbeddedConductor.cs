@@ -27,6 +27,7 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
     private readonly SqliteStore _store;
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Decider _decider;
+    private readonly TaskPoller _poller = new();
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly EmbeddedConductorOptions _options;
@@ -255,7 +256,7 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
                     continue;
                 }
                 task.Status = ConductorTaskStatus.SCHEDULED;
-                tx.Store.Enqueue(taskId, Decider.HttpQueue, tx.Now, state.Workflow.Priority, tx.Now);
+                tx.Store.Enqueue(taskId, Execution.Operators.Http.Queue, tx.Now, state.Workflow.Priority, tx.Now);
                 tx.SystemTaskQueued = true;
                 count++;
             }

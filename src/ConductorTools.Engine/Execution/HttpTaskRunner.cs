@@ -26,7 +26,7 @@ internal sealed class HttpTaskRunner : IDisposable
 
     public async Task RunDueAsync(CancellationToken cancellationToken)
     {
-        var tasks = await _engine.PollSystemAsync(Decider.HttpQueue, 32, cancellationToken).ConfigureAwait(false);
+        var tasks = await _engine.PollSystemAsync(Operators.Http.Queue, 32, cancellationToken).ConfigureAwait(false);
         if (tasks.Count == 0)
         {
             return;

@@ -20,17 +20,6 @@ internal static class Scripts
         _ => false,
     };
 
-    /// <summary>
-    /// JSON_JQ_TRANSFORM is rejected when a workflow is registered (no jq implementation exists for .NET here, and a
-    /// partial one could answer wrongly); this guards definitions stored by an older build.
-    /// </summary>
-    public static IReadOnlyList<object?> Jq(string query, IDictionary<string, object?> input)
-    {
-        _ = input;
-        throw new NotSupportedException(
-            $"JSON_JQ_TRANSFORM (query '{query}') is not supported by the embedded engine. Use an INLINE javascript task, or run this workflow on a Conductor server.");
-    }
-
     public static TimeSpan ParseDuration(string text) => WaitTimes.ParseDuration(text);
 
     public static DateTimeOffset ParseUntil(string text) => WaitTimes.ParseUntil(text);

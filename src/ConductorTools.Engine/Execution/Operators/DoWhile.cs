@@ -1,0 +1,182 @@
+using System.Globalization;
+using ConductorTools.Api;
+using ConductorTools.Model;
+
+namespace ConductorTools.Engine.Execution.Operators;
+
+/// <summary>
+/// DO_WHILE: runs the <c>loopOver</c> tasks (reference names suffixed <c>__n</c> in iteration n), then evaluates
+/// <c>loopCondition</c> (JavaScript; <c>$</c> holds the resolved input, the loop's output under its reference name and
+/// each child's latest output under its own) and starts another iteration while it is true. In list mode (<c>items</c>,
+/// or an <c>_items</c> input) it iterates over the list (<c>loopItem</c>, <c>loopIndex</c>), the condition optional.
+/// Output: <c>iteration</c> and, per iteration, its children's outputs. Never retried.
+/// </summary>
+internal sealed class DoWhile : Operator
+{
+    private const string LoopItemsKey = "_items";
+
+    public override string Type => WorkflowTaskTypes.DoWhile;
+
+    public override bool Retryable => false;
+
+    public override bool RetryResetsInPlace => true;
+
+    public override void Validate(WorkflowTask task, string path, RegistrationContext context, List<ValidationError> errors)
+    {
+        // Conductor's validator still asks for loopCondition, but list mode (items, or Orkes' _items input;
+        // added in 2026) documents it as optional and its executor runs without one; the engine follows that.
+        if (task.LoopCondition is null && !IsListLoop(task))
+        {
+            errors.Add(DefinitionChecks.Required(path, "loopCondition", null, task));
+        }
+        if (task.LoopOver is null || task.LoopOver.Count == 0)
+        {
+            errors.Add(DefinitionChecks.Required(path, "loopOver", "at least one task", task));
+        }
+    }
+
+    public override IEnumerable<(string Field, string Script)> ScriptsToCheck(WorkflowTask task)
+    {
+        if (!string.IsNullOrWhiteSpace(task.LoopCondition))
+        {
+            yield return ("loopCondition", task.LoopCondition!);
+        }
+    }
+
+    /// <summary>A DO_WHILE in list mode: a non-blank <c>items</c>, or an <c>_items</c> input holding text or a list.</summary>
+    private static bool IsListLoop(WorkflowTask task)
+    {
+        if (!string.IsNullOrWhiteSpace(task.Items))
+        {
+            return true;
+        }
+        object? items = null;
+        task.InputParameters?.TryGetValue(LoopItemsKey, out items);
+        return items switch
+        {
+            string text => text.Trim().Length > 0,
+            null => false,
+            _ => items is System.Collections.IEnumerable,
+        };
+    }
+
+    public override void Schedule(OperatorContext context, WorkflowTask wt, int iteration)
+    {
+        var loop = context.NewTask(wt, WorkflowTaskTypes.DoWhile, iteration);
+        loop.InputData = context.ResolveTaskInput(wt.InputParameters, null, loop.TaskId!);
+        context.Add(loop);
+        loop.Status = ConductorTaskStatus.IN_PROGRESS;
+        loop.StartTime = context.Now;
+        List<object?>? items = null;
+        if (!string.IsNullOrEmpty(wt.Items))
+        {
+            items = context.ResolveValue(wt.Items) as List<object?> ?? new List<object?>();
+            loop.InputData[LoopItemsKey] = items;
+        }
+        else if (loop.InputData.TryGetValue(LoopItemsKey, out var given) && given is List<object?> list)
+        {
+            items = list;
+        }
+        if (items is { Count: 0 } || wt.LoopOver is not { Count: > 0 })
+        {
+            loop.OutputData = new Dictionary<string, object?> { ["iteration"] = 0L };
+            context.Finish(loop, ConductorTaskStatus.COMPLETED);
+            return;
+        }
+        BeginIteration(context, wt, loop, 1, items);
+    }
+
+    public override void Start(OperatorContext context, ConductorTask task, long visibleAt)
+    {
+        task.Status = ConductorTaskStatus.IN_PROGRESS;
+        task.StartTime = context.Now;
+    }
+
+    private static void BeginIteration(OperatorContext context, WorkflowTask wt, ConductorTask loop, int iteration, List<object?>? items)
+    {
+        loop.Iteration = iteration;
+        var output = loop.OutputData ??= new Dictionary<string, object?>();
+        output["iteration"] = (long)iteration;
+        if (items is not null)
+        {
+            output["loopIndex"] = (long)(iteration - 1);
+            output["loopItem"] = ConductorJson.DeepClone(items[iteration - 1]);
+        }
+        context.Schedule(wt.LoopOver![0], iteration);
+    }
+
+    public override bool Evaluate(OperatorContext context, ConductorTask loop)
+    {
+        var state = context.State;
+        var wt = loop.WorkflowTask!;
+        var loopRef = wt.TaskReferenceName;
+        var iteration = loop.Iteration;
+        var children = state.Tasks.Where(t => !t.Retried && t.Iteration == iteration && t.WorkflowTask is not null
+            && state.Navigator.IsInside(t.WorkflowTask.TaskReferenceName, loopRef)).ToList();
+        if (children.Count == 0)
+        {
+            return false;
+        }
+        foreach (var child in children)
+        {
+            // Wait until every child is finished and its successor (if any) has been scheduled.
+            if (!(child.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal() || !child.Executed)
+            {
+                return false;
+            }
+        }
+        var output = loop.OutputData ??= new Dictionary<string, object?>();
+        var iterationOutput = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var child in children)
+        {
+            iterationOutput[child.WorkflowTask!.TaskReferenceName] = ConductorJson.CloneMap(child.OutputData);
+        }
+        output[iteration.ToString(CultureInfo.InvariantCulture)] = iterationOutput;
+        var failed = children.FirstOrDefault(c => !(c.Status ?? ConductorTaskStatus.FAILED).IsSuccessful());
+        if (failed is not null)
+        {
+            context.Finish(loop, ConductorTaskStatus.FAILED,
+                $"Task {failed.ReferenceTaskName} of loop {loopRef} failed with status {failed.Status}: {failed.ReasonForIncompletion}");
+            return true;
+        }
+
+        var items = loop.InputData is { } input && input.TryGetValue(LoopItemsKey, out var itemsValue) ? itemsValue as List<object?> : null;
+        var more = true;
+        if (!string.IsNullOrWhiteSpace(wt.LoopCondition))
+        {
+            var conditionInput = context.ResolveTaskInput(wt.InputParameters, null, loop.TaskId!);
+            conditionInput[loopRef] = ConductorJson.CloneMap(output);
+            foreach (var child in children)
+            {
+                conditionInput[child.WorkflowTask!.TaskReferenceName] = ConductorJson.CloneMap(child.OutputData);
+            }
+            try
+            {
+                more = Scripts.IsTruthy(Scripts.Evaluate(wt.LoopCondition!, conditionInput));
+            }
+            catch (Exception e)
+            {
+                context.Finish(loop, ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR,
+                    $"Unable to evaluate the loop condition of {loopRef}: {e.Message}");
+                return true;
+            }
+        }
+        else if (items is null)
+        {
+            more = false;
+        }
+        if (items is not null)
+        {
+            more = more && iteration < items.Count;
+        }
+        if (more)
+        {
+            BeginIteration(context, wt, loop, iteration + 1, items);
+        }
+        else
+        {
+            context.Finish(loop, ConductorTaskStatus.COMPLETED);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,55 @@
+using ConductorTools.Model;
+
+namespace ConductorTools.Engine.Execution.Operators;
+
+/// <summary>INLINE: evaluates <c>inputParameters.expression</c> with <c>evaluatorType</c> <c>javascript</c>/<c>graaljs</c>
+/// (the default; <c>$</c> is the input) or <c>value-param</c>, and completes with output <c>result</c>. A script error is
+/// terminal; running out of time is an ordinary (retryable) failure, as in Conductor.</summary>
+internal sealed class Inline : Operator
+{
+    public override string Type => WorkflowTaskTypes.Inline;
+
+    public override IEnumerable<(string Field, string Script)> ScriptsToCheck(WorkflowTask task)
+    {
+        if (task.InputParameters is { } input
+            && (!input.TryGetValue("evaluatorType", out var e) || e is null or "javascript" or "graaljs")
+            && input.TryGetValue("expression", out var expression) && expression is string text && !text.Contains("${"))
+        {
+            yield return ("inputParameters.expression", text);
+        }
+    }
+
+    public override void Start(OperatorContext context, ConductorTask task, long visibleAt)
+    {
+        var input = task.InputData ?? new();
+        input.TryGetValue("evaluatorType", out var evaluatorValue);
+        input.TryGetValue("expression", out var expressionValue);
+        var evaluator = evaluatorValue as string ?? "javascript";
+        var expression = expressionValue as string ?? "";
+        try
+        {
+            object? result;
+            if (evaluator == "value-param")
+            {
+                input.TryGetValue(expression, out result);
+                result = ConductorJson.DeepClone(result);
+            }
+            else if (evaluator is "javascript" or "graaljs")
+            {
+                result = Scripts.Evaluate(expression, input);
+            }
+            else
+            {
+                throw new NotSupportedException($"evaluatorType '{evaluator}' is not supported by the embedded engine (use javascript or value-param).");
+            }
+            task.OutputData = new Dictionary<string, object?> { ["result"] = result };
+            context.Finish(task, ConductorTaskStatus.COMPLETED);
+        }
+        catch (Exception e)
+        {
+            task.OutputData = new Dictionary<string, object?> { ["error"] = e.Message };
+            var timedOut = e is Scripting.ScriptEvaluationException { IsTimeout: true };
+            context.Finish(task, timedOut ? ConductorTaskStatus.FAILED : ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR, e.Message);
+        }
+    }
+}

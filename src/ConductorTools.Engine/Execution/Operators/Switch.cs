@@ -1,0 +1,119 @@
+using System.Globalization;
+using ConductorTools.Api;
+using ConductorTools.Model;
+
+namespace ConductorTools.Engine.Execution.Operators;
+
+/// <summary>
+/// SWITCH: evaluates <c>expression</c> (<c>value-param</c>: the input parameter of that name; <c>javascript</c>/<c>graaljs</c>:
+/// a script over the input), completes at once with <c>evaluationResult</c> and <c>selectedCase</c>, and schedules the
+/// first task of the matching <c>decisionCases</c> entry, else of <c>defaultCase</c>. After the chosen case the flow
+/// continues with the task after the SWITCH. Never retried. <see cref="Decision"/> is its legacy form.
+/// </summary>
+internal class Switch : Operator
+{
+    public override string Type => WorkflowTaskTypes.Switch;
+
+    public override bool Retryable => false;
+
+    public override void Validate(WorkflowTask task, string path, RegistrationContext context, List<ValidationError> errors)
+    {
+        if (task.EvaluatorType is null)
+        {
+            errors.Add(DefinitionChecks.Required(path, "evaluatorType", null, task));
+        }
+        if (task.Expression is null)
+        {
+            errors.Add(DefinitionChecks.Required(path, "expression", null, task));
+        }
+        ValidateCases(task, path, errors);
+    }
+
+    protected static void ValidateCases(WorkflowTask task, string path, List<ValidationError> errors)
+    {
+        // Conductor's default is an empty map, which it rejects: at least one case, even if a default case is given.
+        if (task.DecisionCases is null || task.DecisionCases.Count == 0)
+        {
+            errors.Add(DefinitionChecks.Required(path, "decisionCases", "at least one case", task));
+        }
+    }
+
+    public override IEnumerable<(string Field, string Script)> ScriptsToCheck(WorkflowTask task)
+    {
+        if (task.EvaluatorType is "javascript" or "graaljs" && !string.IsNullOrWhiteSpace(task.Expression))
+        {
+            yield return ("expression", task.Expression!);
+        }
+    }
+
+    public override void Schedule(OperatorContext context, WorkflowTask wt, int iteration)
+    {
+        var task = context.NewTask(wt, wt.Type, iteration);
+        var input = context.ResolveTaskInput(wt.InputParameters, null, task.TaskId!);
+        task.InputData = input;
+        context.Add(task);
+        string caseValue;
+        try
+        {
+            caseValue = EvaluateCase(wt, input);
+        }
+        catch (Scripting.ScriptEvaluationException e)
+        {
+            context.Finish(task, ConductorTaskStatus.FAILED, $"Error evaluating the expression of {wt.Type} {wt.TaskReferenceName}: {e.Message}");
+            return;
+        }
+        List<WorkflowTask>? branch = null;
+        if (wt.DecisionCases is not null && wt.DecisionCases.TryGetValue(caseValue, out var chosen))
+        {
+            branch = chosen;
+        }
+        if (branch is null || (FallsBackOnEmptyCase && branch.Count == 0))
+        {
+            branch = wt.DefaultCase;
+        }
+        input["case"] = caseValue;
+        var hasChildren = branch is { Count: > 0 };
+        if (hasChildren)
+        {
+            input["hasChildren"] = true;
+        }
+        task.OutputData = Output(caseValue);
+        context.Finish(task, ConductorTaskStatus.COMPLETED);
+        if (hasChildren)
+        {
+            context.Schedule(branch![0], iteration);
+        }
+    }
+
+    /// <summary>DECISION also takes the default case for a case with an empty task list; SWITCH then does nothing.</summary>
+    protected virtual bool FallsBackOnEmptyCase => false;
+
+    protected virtual string EvaluateCase(WorkflowTask wt, Dictionary<string, object?> input)
+    {
+        var evaluator = wt.EvaluatorType ?? "value-param";
+        if (evaluator == "value-param")
+        {
+            input.TryGetValue(wt.Expression ?? "", out var value);
+            return CaseString(value);
+        }
+        return CaseString(Scripts.Evaluate(wt.Expression ?? "", input));
+    }
+
+    protected virtual Dictionary<string, object?> Output(string caseValue) =>
+        new() { ["evaluationResult"] = new List<object?> { caseValue }, ["selectedCase"] = caseValue };
+
+    /// <summary>The chosen case leads the flow; the decider continues after the SWITCH only when no case ran.</summary>
+    public override bool ContinuesAfter(ConductorTask task) =>
+        !(task.InputData is { } input && input.TryGetValue("hasChildren", out var has) && has is true);
+
+    /// <summary>Java's <c>String.valueOf</c> of a case value: null is "null", whole numbers have no decimals.</summary>
+    internal static string CaseString(object? value) => value switch
+    {
+        null => "null",
+        bool b => b ? "true" : "false",
+        string s => s,
+        double d when d == Math.Floor(d) && Math.Abs(d) < 1e15 => ((long)d).ToString(CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "null",
+    };
+}
