@@ -244,7 +244,7 @@ internal static class DefinitionChecks
             if (Scripting.JavaScript.SyntaxError(script) is { } problem)
             {
                 errors.Add(new ValidationError($"{path}.{field}",
-                    $"{field} of {type} task {reference} is not valid JavaScript (ES5.1): {problem}", script));
+                    $"{field} of {type} task {reference} is not valid JavaScript: {problem}", script));
             }
         }
     }

@@ -1,3 +1,4 @@
+using ConductorTools.Api;
 using ConductorTools.Model;
 
 namespace ConductorTools.Engine.Execution.Operators;
@@ -8,6 +9,16 @@ namespace ConductorTools.Engine.Execution.Operators;
 internal sealed class Inline : Operator
 {
     public override string Type => WorkflowTaskTypes.Inline;
+
+    public override void Validate(WorkflowTask task, string path, RegistrationContext context, List<ValidationError> errors)
+    {
+        object? evaluator = null;
+        task.InputParameters?.TryGetValue("evaluatorType", out evaluator);
+        if (Evaluators.Refusal(evaluator, task) is { } problem)
+        {
+            errors.Add(new ValidationError(path + ".inputParameters.evaluatorType", problem, evaluator as string));
+        }
+    }
 
     public override IEnumerable<(string Field, string Script)> ScriptsToCheck(WorkflowTask task)
     {

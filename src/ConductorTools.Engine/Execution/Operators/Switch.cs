@@ -22,6 +22,10 @@ internal class Switch : Operator
         {
             errors.Add(DefinitionChecks.Required(path, "evaluatorType", null, task));
         }
+        else if (Evaluators.Refusal(task.EvaluatorType, task) is { } problem)
+        {
+            errors.Add(new ValidationError(path + ".evaluatorType", problem, task.EvaluatorType));
+        }
         if (task.Expression is null)
         {
             errors.Add(DefinitionChecks.Required(path, "expression", null, task));
