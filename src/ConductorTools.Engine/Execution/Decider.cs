@@ -358,6 +358,59 @@ internal sealed partial class Decider
         op.Start(new OperatorContext(this, tx, state), task, visibleAt);
     }
 
+    // ---- scripts (evaluated outside the writer lock) -------------------------------------------------------------
+
+    internal static void RequestScript(Tx tx, WorkflowState state, ScriptJob job)
+    {
+        tx.Store.Enqueue(job.TaskId, ScriptJob.Queue, tx.Now + ScriptJob.LeaseMs, state.Workflow.Priority, tx.Now);
+        tx.ScriptJobs.Add(job);
+    }
+
+    /// <summary>Applies finished script evaluations: each to its task if the task still waits for it (the queue entry
+    /// is the claim: the first to apply removes it), then decides the workflow.</summary>
+    public void ApplyScripts(Tx tx, IEnumerable<ScriptJob> jobs)
+    {
+        foreach (var job in jobs)
+        {
+            if (!tx.Store.IsQueued(job.TaskId))
+            {
+                continue;
+            }
+            tx.Store.Dequeue(job.TaskId);
+            if (tx.Load(job.WorkflowId) is not { } state || state.Workflow.Status.IsTerminal()
+                || state.TaskById(job.TaskId) is not { } task || (task.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal())
+            {
+                continue;
+            }
+            OperatorRegistry.Of(task).ApplyScript(new OperatorContext(this, tx, state), task, job);
+            Decide(tx, state);
+        }
+    }
+
+    /// <summary>Takes up evaluations whose lease ran out (the process that asked for them stopped): captures their
+    /// input again and extends the lease.</summary>
+    public List<ScriptJob> ClaimDueScripts(Tx tx, int limit)
+    {
+        var jobs = new List<ScriptJob>();
+        foreach (var taskId in tx.Store.DueTaskIds(ScriptJob.Queue, tx.Now, limit))
+        {
+            var workflowId = tx.Store.GetTaskWorkflowId(taskId);
+            var state = workflowId is null ? null : tx.Load(workflowId);
+            var task = state?.TaskById(taskId);
+            var job = state is null || task is null || state.Workflow.Status.IsTerminal() || (task.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal()
+                ? null
+                : OperatorRegistry.Of(task).ScriptFor(new OperatorContext(this, tx, state), task);
+            if (job is null)
+            {
+                tx.Store.Dequeue(taskId);
+                continue;
+            }
+            tx.Store.Postpone(taskId, tx.Now + ScriptJob.LeaseMs);
+            jobs.Add(job);
+        }
+        return jobs;
+    }
+
     internal static void Finish(Tx tx, ConductorTask task, ConductorTaskStatus status, string? reason = null)
     {
         task.Status = status;

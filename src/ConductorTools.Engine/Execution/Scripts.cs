@@ -11,6 +11,9 @@ internal static class Scripts
     /// <exception cref="ScriptEvaluationException">The script failed or ran out of time.</exception>
     public static object? Evaluate(string expression, IDictionary<string, object?> input) => JavaScript.Evaluate(expression, input);
 
+    /// <exception cref="ScriptEvaluationException">The script failed or ran out of its budget.</exception>
+    public static object? EvaluateJson(string expression, string inputJson) => JavaScript.EvaluateJson(expression, inputJson);
+
     public static bool IsTruthy(object? value) => value switch
     {
         bool b => b,

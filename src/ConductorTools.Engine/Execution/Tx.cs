@@ -42,6 +42,9 @@ internal sealed class Tx
     /// <summary>Queue names that received a task; their long-poll waiters are woken after commit.</summary>
     public HashSet<string> WokenQueues { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Script evaluations this transaction asked for, run once it has committed (outside the writer lock).</summary>
+    public List<ScriptJob> ScriptJobs { get; } = new();
+
     /// <summary>Set when a system task (HTTP) was queued for the sweeper to run.</summary>
     public bool SystemTaskQueued { get; set; }
 

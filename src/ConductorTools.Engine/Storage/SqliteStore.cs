@@ -412,6 +412,8 @@ ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, ref_name = excluded.ref_name, 
     public long? NextVisibleAt(string queueName) =>
         Long("SELECT MIN(visible_at) FROM queue WHERE queue_name = $q", ("$q", queueName));
 
+    public string? QueueOf(string taskId) => String("SELECT queue_name FROM queue WHERE task_id = $id", ("$id", taskId));
+
     public bool IsQueued(string taskId) => Long("SELECT 1 FROM queue WHERE task_id = $id", ("$id", taskId)) == 1;
 
     public int QueueSize(string queueName) =>

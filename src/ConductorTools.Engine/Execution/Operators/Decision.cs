@@ -30,15 +30,9 @@ internal sealed class Decision : Switch
 
     protected override bool FallsBackOnEmptyCase => true;
 
-    protected override string EvaluateCase(WorkflowTask wt, Dictionary<string, object?> input)
-    {
-        if (!string.IsNullOrEmpty(wt.CaseValueParam))
-        {
-            input.TryGetValue(wt.CaseValueParam!, out var value);
-            return CaseString(value);
-        }
-        return CaseString(Scripts.Evaluate(wt.CaseExpression ?? "", input));
-    }
+    protected override string? CaseScript(WorkflowTask wt) => string.IsNullOrEmpty(wt.CaseValueParam) ? wt.CaseExpression ?? "" : null;
+
+    protected override string? CaseParameter(WorkflowTask wt) => wt.CaseValueParam;
 
     protected override Dictionary<string, object?> Output(string caseValue) =>
         new() { ["caseOutput"] = new List<object?> { caseValue } };

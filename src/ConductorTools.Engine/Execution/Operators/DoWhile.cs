@@ -105,14 +105,26 @@ internal sealed class DoWhile : Operator
         context.Schedule(wt.LoopOver![0], iteration);
     }
 
-    public override bool Evaluate(OperatorContext context, ConductorTask loop)
+    /// <summary>The children of the loop's current iteration (latest attempts).</summary>
+    private static List<ConductorTask> Children(OperatorContext context, ConductorTask loop)
     {
         var state = context.State;
+        var loopRef = loop.WorkflowTask!.TaskReferenceName;
+        var iteration = loop.Iteration;
+        return state.Tasks.Where(t => !t.Retried && t.Iteration == iteration && t.WorkflowTask is not null
+            && state.Navigator.IsInside(t.WorkflowTask.TaskReferenceName, loopRef)).ToList();
+    }
+
+    public override bool Evaluate(OperatorContext context, ConductorTask loop)
+    {
+        if (context.AwaitsScript(loop))
+        {
+            return false;
+        }
         var wt = loop.WorkflowTask!;
         var loopRef = wt.TaskReferenceName;
         var iteration = loop.Iteration;
-        var children = state.Tasks.Where(t => !t.Retried && t.Iteration == iteration && t.WorkflowTask is not null
-            && state.Navigator.IsInside(t.WorkflowTask.TaskReferenceName, loopRef)).ToList();
+        var children = Children(context, loop);
         if (children.Count == 0)
         {
             return false;
@@ -139,44 +151,64 @@ internal sealed class DoWhile : Operator
                 $"Task {failed.ReferenceTaskName} of loop {loopRef} failed with status {failed.Status}: {failed.ReasonForIncompletion}");
             return true;
         }
-
-        var items = loop.InputData is { } input && input.TryGetValue(LoopItemsKey, out var itemsValue) ? itemsValue as List<object?> : null;
-        var more = true;
         if (!string.IsNullOrWhiteSpace(wt.LoopCondition))
         {
-            var conditionInput = context.ResolveTaskInput(wt.InputParameters, null, loop.TaskId!);
-            conditionInput[loopRef] = ConductorJson.CloneMap(output);
-            foreach (var child in children)
-            {
-                conditionInput[child.WorkflowTask!.TaskReferenceName] = ConductorJson.CloneMap(child.OutputData);
-            }
-            try
-            {
-                more = Scripts.IsTruthy(Scripts.Evaluate(wt.LoopCondition!, conditionInput));
-            }
-            catch (Exception e)
-            {
-                context.Finish(loop, ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR,
-                    $"Unable to evaluate the loop condition of {loopRef}: {e.Message}");
-                return true;
-            }
+            // The condition runs after this transaction, outside the writer lock; ApplyScript goes on from there.
+            context.RequestScript(ConditionJob(context, loop, children));
+            return true;
         }
-        else if (items is null)
+        Continue(context, loop, Items(loop) is not null);
+        return true;
+    }
+
+    private static ScriptJob ConditionJob(OperatorContext context, ConductorTask loop, List<ConductorTask> children)
+    {
+        var wt = loop.WorkflowTask!;
+        var conditionInput = context.ResolveTaskInput(wt.InputParameters, null, loop.TaskId!);
+        conditionInput[wt.TaskReferenceName] = ConductorJson.CloneMap(loop.OutputData);
+        foreach (var child in children)
         {
-            more = false;
+            conditionInput[child.WorkflowTask!.TaskReferenceName] = ConductorJson.CloneMap(child.OutputData);
         }
+        return new ScriptJob(loop, wt.LoopCondition!, conditionInput, loop.Iteration);
+    }
+
+    public override ScriptJob? ScriptFor(OperatorContext context, ConductorTask loop) =>
+        string.IsNullOrWhiteSpace(loop.WorkflowTask?.LoopCondition) ? null : ConditionJob(context, loop, Children(context, loop));
+
+    public override void ApplyScript(OperatorContext context, ConductorTask loop, ScriptJob job)
+    {
+        if (job.Iteration != loop.Iteration)
+        {
+            return;
+        }
+        if (job.Error is { } error)
+        {
+            context.Finish(loop, ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR,
+                $"Unable to evaluate the loop condition of {loop.WorkflowTask!.TaskReferenceName}: {error.Message}");
+            return;
+        }
+        Continue(context, loop, Scripts.IsTruthy(job.Result));
+    }
+
+    private static List<object?>? Items(ConductorTask loop) =>
+        loop.InputData is { } input && input.TryGetValue(LoopItemsKey, out var itemsValue) ? itemsValue as List<object?> : null;
+
+    /// <summary>Starts the next iteration when <paramref name="more"/> (and, in list mode, items remain), else completes.</summary>
+    private static void Continue(OperatorContext context, ConductorTask loop, bool more)
+    {
+        var items = Items(loop);
         if (items is not null)
         {
-            more = more && iteration < items.Count;
+            more = more && loop.Iteration < items.Count;
         }
         if (more)
         {
-            BeginIteration(context, wt, loop, iteration + 1, items);
+            BeginIteration(context, loop.WorkflowTask!, loop, loop.Iteration + 1, items);
         }
         else
         {
             context.Finish(loop, ConductorTaskStatus.COMPLETED);
         }
-        return true;
     }
 }

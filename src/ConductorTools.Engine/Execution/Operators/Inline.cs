@@ -37,30 +37,51 @@ internal sealed class Inline : Operator
         input.TryGetValue("expression", out var expressionValue);
         var evaluator = evaluatorValue as string ?? "javascript";
         var expression = expressionValue as string ?? "";
-        try
+        if (evaluator == "value-param")
         {
-            object? result;
-            if (evaluator == "value-param")
-            {
-                input.TryGetValue(expression, out result);
-                result = ConductorJson.DeepClone(result);
-            }
-            else if (evaluator is "javascript" or "graaljs")
-            {
-                result = Scripts.Evaluate(expression, input);
-            }
-            else
-            {
-                throw new NotSupportedException($"evaluatorType '{evaluator}' is not supported by the embedded engine (use javascript or value-param).");
-            }
-            task.OutputData = new Dictionary<string, object?> { ["result"] = result };
-            context.Finish(task, ConductorTaskStatus.COMPLETED);
+            input.TryGetValue(expression, out var value);
+            Complete(context, task, ConductorJson.DeepClone(value));
+            return;
         }
-        catch (Exception e)
+        if (!Evaluators.IsJavaScript(evaluator))
         {
-            task.OutputData = new Dictionary<string, object?> { ["error"] = e.Message };
-            var timedOut = e is Scripting.ScriptEvaluationException { IsTimeout: true };
-            context.Finish(task, timedOut ? ConductorTaskStatus.FAILED : ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR, e.Message);
+            Fail(context, task, new NotSupportedException(
+                $"evaluatorType '{evaluator}' is not supported by the embedded engine (use javascript, graaljs or value-param)."));
+            return;
         }
+        // The script runs after this transaction, outside the writer lock; ApplyScript completes the task.
+        task.Status = ConductorTaskStatus.IN_PROGRESS;
+        task.StartTime = context.Now;
+        context.RequestScript(ScriptFor(context, task)!);
+    }
+
+    public override ScriptJob? ScriptFor(OperatorContext context, ConductorTask task)
+    {
+        var input = task.InputData ?? new();
+        input.TryGetValue("expression", out var expressionValue);
+        return new ScriptJob(task, expressionValue as string ?? "", input);
+    }
+
+    public override void ApplyScript(OperatorContext context, ConductorTask task, ScriptJob job)
+    {
+        if (job.Error is { } error)
+        {
+            Fail(context, task, error);
+            return;
+        }
+        Complete(context, task, job.Result);
+    }
+
+    private static void Complete(OperatorContext context, ConductorTask task, object? result)
+    {
+        task.OutputData = new Dictionary<string, object?> { ["result"] = result };
+        context.Finish(task, ConductorTaskStatus.COMPLETED);
+    }
+
+    private static void Fail(OperatorContext context, ConductorTask task, Exception e)
+    {
+        task.OutputData = new Dictionary<string, object?> { ["error"] = e.Message };
+        var timedOut = e is Scripting.ScriptEvaluationException { IsTimeout: true };
+        context.Finish(task, timedOut ? ConductorTaskStatus.FAILED : ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR, e.Message);
     }
 }

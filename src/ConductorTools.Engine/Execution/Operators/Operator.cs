@@ -73,6 +73,19 @@ internal abstract class Operator
 
     /// <summary>When the sweeper must look at this unfinished task again (a WAIT deadline), or null.</summary>
     public virtual long? WakeAt(ConductorTask task) => null;
+
+    // ---- scripts, evaluated outside the writer lock ---------------------------------------------------------------
+
+    /// <summary>For an operator that evaluates JavaScript: the script its waiting task needs and the input captured now,
+    /// or null when the task no longer waits for one. Used to take up again an evaluation that was interrupted (the
+    /// operator itself asks for the first evaluation with <see cref="OperatorContext.RequestScript"/>).</summary>
+    public virtual ScriptJob? ScriptFor(OperatorContext context, ConductorTask task) => null;
+
+    /// <summary>Applies a finished evaluation (<see cref="ScriptJob.Result"/> or <see cref="ScriptJob.Error"/>) to the
+    /// task that waited for it, in a later transaction than the one that asked for it.</summary>
+    public virtual void ApplyScript(OperatorContext context, ConductorTask task, ScriptJob job)
+    {
+    }
 }
 
 /// <summary>What an operator sees while it schedules, starts or evaluates a task: the transaction, the workflow and
@@ -124,4 +137,11 @@ internal readonly struct OperatorContext
         Inputs.ResolveTaskInput(State, inputParameters, taskDef, taskId);
 
     public object? ResolveValue(object? value) => Inputs.ResolveValue(State, value);
+
+    /// <summary>Asks for a script to be evaluated once this transaction has committed, outside the writer lock; the
+    /// task's operator gets the outcome in <see cref="Operator.ApplyScript"/>.</summary>
+    public void RequestScript(ScriptJob job) => Decider.RequestScript(Tx, State, job);
+
+    /// <summary>Whether the task waits for a script evaluation.</summary>
+    public bool AwaitsScript(ConductorTask task) => Tx.Store.QueueOf(task.TaskId!) == ScriptJob.Queue;
 }

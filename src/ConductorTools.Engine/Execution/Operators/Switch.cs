@@ -56,16 +56,37 @@ internal class Switch : Operator
         var input = context.ResolveTaskInput(wt.InputParameters, null, task.TaskId!);
         task.InputData = input;
         context.Add(task);
-        string caseValue;
-        try
+        if (CaseScript(wt) is null)
         {
-            caseValue = EvaluateCase(wt, input);
-        }
-        catch (Scripting.ScriptEvaluationException e)
-        {
-            context.Finish(task, ConductorTaskStatus.FAILED, $"Error evaluating the expression of {wt.Type} {wt.TaskReferenceName}: {e.Message}");
+            input.TryGetValue(CaseParameter(wt) ?? "", out var value);
+            Choose(context, task, CaseString(value));
             return;
         }
+        // The script runs after this transaction, outside the writer lock; ApplyScript chooses the case.
+        task.Status = ConductorTaskStatus.IN_PROGRESS;
+        task.StartTime = context.Now;
+        context.RequestScript(ScriptFor(context, task)!);
+    }
+
+    public override ScriptJob? ScriptFor(OperatorContext context, ConductorTask task) =>
+        task.WorkflowTask is { } wt && CaseScript(wt) is { } script ? new ScriptJob(task, script, task.InputData ?? new()) : null;
+
+    public override void ApplyScript(OperatorContext context, ConductorTask task, ScriptJob job)
+    {
+        var wt = task.WorkflowTask!;
+        if (job.Error is { } error)
+        {
+            context.Finish(task, ConductorTaskStatus.FAILED, $"Error evaluating the expression of {wt.Type} {wt.TaskReferenceName}: {error.Message}");
+            return;
+        }
+        Choose(context, task, CaseString(job.Result));
+    }
+
+    /// <summary>Completes the task with the case and schedules the first task of the chosen branch.</summary>
+    private void Choose(OperatorContext context, ConductorTask task, string caseValue)
+    {
+        var wt = task.WorkflowTask!;
+        var input = task.InputData!;
         List<WorkflowTask>? branch = null;
         if (wt.DecisionCases is not null && wt.DecisionCases.TryGetValue(caseValue, out var chosen))
         {
@@ -85,23 +106,18 @@ internal class Switch : Operator
         context.Finish(task, ConductorTaskStatus.COMPLETED);
         if (hasChildren)
         {
-            context.Schedule(branch![0], iteration);
+            context.Schedule(branch![0], task.Iteration);
         }
     }
 
     /// <summary>DECISION also takes the default case for a case with an empty task list; SWITCH then does nothing.</summary>
     protected virtual bool FallsBackOnEmptyCase => false;
 
-    protected virtual string EvaluateCase(WorkflowTask wt, Dictionary<string, object?> input)
-    {
-        var evaluator = wt.EvaluatorType ?? "value-param";
-        if (evaluator == "value-param")
-        {
-            input.TryGetValue(wt.Expression ?? "", out var value);
-            return CaseString(value);
-        }
-        return CaseString(Scripts.Evaluate(wt.Expression ?? "", input));
-    }
+    /// <summary>The JavaScript that computes the case, or null when the case is an input parameter.</summary>
+    protected virtual string? CaseScript(WorkflowTask wt) => (wt.EvaluatorType ?? "value-param") == "value-param" ? null : wt.Expression ?? "";
+
+    /// <summary>The input parameter holding the case (value-param).</summary>
+    protected virtual string? CaseParameter(WorkflowTask wt) => wt.Expression;
 
     protected virtual Dictionary<string, object?> Output(string caseValue) =>
         new() { ["evaluationResult"] = new List<object?> { caseValue }, ["selectedCase"] = caseValue };
