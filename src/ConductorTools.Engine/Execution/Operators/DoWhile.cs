@@ -33,6 +33,85 @@ internal sealed class DoWhile : Operator
         {
             errors.Add(DefinitionChecks.Required(path, "loopOver", "at least one task", task));
         }
+        foreach (var inner in Nested(task.LoopOver))
+        {
+            if (inner.Type == WorkflowTaskTypes.DoWhile)
+            {
+                errors.Add(new ValidationError(path + ".loopOver",
+                    $"DO_WHILE {task.TaskReferenceName} contains DO_WHILE {inner.TaskReferenceName}: nested DO_WHILE loops are not supported "
+                    + "(by conductor-oss either); move the inner loop into a SUB_WORKFLOW", inner.TaskReferenceName));
+            }
+        }
+        if (task.InputParameters is { } input && input.TryGetValue(KeepLastNKey, out var keep) && keep is not null && KeepLastN(task) is not > 0)
+        {
+            errors.Add(new ValidationError(path + ".inputParameters." + KeepLastNKey,
+                $"inputParameters.keepLastN of DO_WHILE {task.TaskReferenceName} must be a whole number of at least 1", DefinitionChecks.Text(keep)));
+        }
+    }
+
+    /// <summary>Every task inside a list, at any depth (switch cases, fork branches, loop bodies).</summary>
+    private static IEnumerable<WorkflowTask> Nested(List<WorkflowTask>? tasks)
+    {
+        foreach (var task in tasks ?? new List<WorkflowTask>())
+        {
+            if (task is null)
+            {
+                continue;
+            }
+            yield return task;
+            var children = (task.DecisionCases?.Values ?? Enumerable.Empty<List<WorkflowTask>>())
+                .Concat(task.DefaultCase is null ? Enumerable.Empty<List<WorkflowTask>>() : new[] { task.DefaultCase })
+                .Concat(task.ForkTasks ?? Enumerable.Empty<List<WorkflowTask>>())
+                .Concat(task.LoopOver is null ? Enumerable.Empty<List<WorkflowTask>>() : new[] { task.LoopOver });
+            foreach (var list in children)
+            {
+                foreach (var inner in Nested(list))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+
+    private const string KeepLastNKey = "keepLastN";
+
+    /// <summary>The <c>keepLastN</c> input of the definition (a literal, as conductor-oss reads it), or null.</summary>
+    private static int? KeepLastN(WorkflowTask wt)
+    {
+        object? value = null;
+        wt.InputParameters?.TryGetValue(KeepLastNKey, out value);
+        return value switch
+        {
+            int i => i,
+            long l when l is > 0 and <= int.MaxValue => (int)l,
+            double d when d == Math.Floor(d) && d is > 0 and <= int.MaxValue => (int)d,
+            _ => null,
+        };
+    }
+
+    /// <summary>conductor-oss's <c>removeIterations</c>: once an iteration is recorded, only the last keepLastN
+    /// iterations' outputs and tasks are kept.</summary>
+    private static void RemoveOldIterations(OperatorContext context, ConductorTask loop)
+    {
+        if (KeepLastN(loop.WorkflowTask!) is not { } keep || loop.Iteration <= keep)
+        {
+            return;
+        }
+        var upTo = loop.Iteration - keep;
+        var output = loop.OutputData!;
+        for (var i = 1; i <= upTo; i++)
+        {
+            output.Remove(i.ToString(CultureInfo.InvariantCulture));
+        }
+        var state = context.State;
+        var loopRef = loop.WorkflowTask!.TaskReferenceName;
+        foreach (var old in state.Tasks.Where(t => t.Iteration <= upTo && t.Iteration > 0 && t.WorkflowTask is not null
+            && state.Navigator.IsInside(t.WorkflowTask.TaskReferenceName, loopRef)).ToList())
+        {
+            context.Tx.Store.DeleteTask(old.TaskId!);
+            state.Unstored(old.TaskId!);
+            state.Tasks.Remove(old);
+        }
     }
 
     public override IEnumerable<(string Field, string Script)> ScriptsToCheck(WorkflowTask task)
@@ -144,6 +223,7 @@ internal sealed class DoWhile : Operator
             iterationOutput[child.WorkflowTask!.TaskReferenceName] = ConductorJson.CloneMap(child.OutputData);
         }
         output[iteration.ToString(CultureInfo.InvariantCulture)] = iterationOutput;
+        RemoveOldIterations(context, loop);
         var failed = children.FirstOrDefault(c => !(c.Status ?? ConductorTaskStatus.FAILED).IsSuccessful());
         if (failed is not null)
         {

@@ -3,8 +3,10 @@ using ConductorTools.Model;
 
 namespace ConductorTools.Engine.Execution.Operators;
 
-/// <summary>DYNAMIC: the task to run is named at run time by the input parameter <c>dynamicTaskNameParam</c> names; it
-/// runs as a worker task of that name with that name's TaskDef. A missing name fails the workflow.</summary>
+/// <summary>DYNAMIC: the task to run is named at run time by the input parameter <c>dynamicTaskNameParam</c> names. A
+/// system type name (NOOP, WAIT, HTTP, INLINE, ...) runs as that operator with the DYNAMIC task's inputs; any other name
+/// runs as a worker task of that name and needs a registered TaskDef (else, as in conductor-oss, the workflow fails:
+/// "Invalid task specified. Cannot find task by name ..."). A missing name fails the workflow.</summary>
 internal sealed class Dynamic : Operator
 {
     public override string Type => WorkflowTaskTypes.Dynamic;
@@ -31,9 +33,25 @@ internal sealed class Dynamic : Operator
                 null);
             return;
         }
+        var system = OperatorRegistry.IsRegistered(name!) ? OperatorRegistry.For(name!) : null;
+        if (system is { IsWorker: false })
+        {
+            // A system type (NOOP, WAIT, HTTP, ...): run it as that operator, with the DYNAMIC task's inputs.
+            var asSystem = Decider.Clone(wt);
+            asSystem.Type = name!;
+            asSystem.Name = name!;
+            asSystem.DynamicTaskNameParam = null;
+            system.Schedule(context, asSystem, iteration);
+            return;
+        }
         var resolved = Decider.Clone(wt);
         resolved.Name = name!;
         resolved.TaskDefinition ??= context.Tx.Store.GetTaskDef(name!);
+        if (resolved.TaskDefinition is null)
+        {
+            context.EndWorkflow(WorkflowStatus.FAILED, $"Invalid task specified.  Cannot find task by name {name} in the task definitions", null);
+            return;
+        }
         var task = context.NewTask(resolved, name!, iteration);
         task.TaskDefName = name;
         task.InputData = context.ResolveTaskInput(wt.InputParameters, resolved.TaskDefinition, task.TaskId!);
