@@ -182,7 +182,10 @@ internal sealed partial class Decider
             output[pair.Key] = ConductorJson.DeepClone(pair.Value);
         }
         task.OutputData = output;
-        task.ReasonForIncompletion = workflow.ReasonForIncompletion;
+        // conductor-oss's SubWorkflow task: "Sub workflow <name>.<version>/<id> failure reason: <the child's reason>".
+        task.ReasonForIncompletion = workflow.Status == WorkflowStatus.COMPLETED
+            ? workflow.ReasonForIncompletion
+            : $"Sub workflow {workflow.WorkflowName}.{workflow.WorkflowVersion}/{workflow.WorkflowId} failure reason: {workflow.ReasonForIncompletion}";
         task.EndTime = tx.Now;
         task.UpdateTime = tx.Now;
         Decide(tx, parent);

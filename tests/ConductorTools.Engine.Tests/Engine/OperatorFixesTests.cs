@@ -92,4 +92,38 @@ public class OperatorFixesTests : EngineTestBase
         Assert.Equal(42L, inline.Tasks.Single().OutputData!["result"]);
         Assert.Equal("dyn", inline.Tasks.Single().ReferenceTaskName);
     }
+
+    [Fact]
+    public async Task Sub_workflow_inline_definition_keeps_its_own_expressions_for_the_child()
+    {
+        var child = new WorkflowDef
+        {
+            Name = "inline_child", Version = 3,
+            Tasks = new() { Op(WorkflowTaskTypes.Inline, "i", new() { ["expression"] = "$.x * 2", ["x"] = "${workflow.input.x}" }) },
+            OutputParameters = new() { ["doubled"] = "${i.output.result}" },
+        };
+        var sub = Op(WorkflowTaskTypes.SubWorkflow, "sub", new() { ["x"] = "${workflow.input.x}" });
+        sub.SubWorkflowParam = new SubWorkflowParams
+        {
+            Name = "inline_child",
+            WorkflowDefinition = ConductorTools.Model.ConductorJson.Deserialize<Dictionary<string, object?>>(ConductorTools.Model.ConductorJson.Serialize(child)),
+        };
+        var parent = await GetAsync(await StartAsync(Def("inline_parent", sub), new() { ["x"] = 21L }));
+        Assert.Equal(WorkflowStatus.COMPLETED, parent.Status);
+        Assert.Equal(42L, parent.Tasks.Single().OutputData!["doubled"]);
+    }
+
+    [Fact]
+    public async Task A_failed_sub_workflow_gives_conductors_failure_reason()
+    {
+        var terminate = Op(WorkflowTaskTypes.Terminate, "stop", new() { ["terminationStatus"] = "FAILED", ["terminationReason"] = "nope" });
+        await Engine.RegisterWorkflowDefAsync(Def("failing_child", terminate), true, Ct);
+        var sub = Op(WorkflowTaskTypes.SubWorkflow, "sub");
+        sub.SubWorkflowParam = new SubWorkflowParams { Name = "failing_child", Version = 1 };
+        var parent = await GetAsync(await StartAsync(Def("failing_parent", sub)));
+        Assert.Equal(WorkflowStatus.FAILED, parent.Status);
+        var task = parent.Tasks.Single();
+        Assert.Equal(ConductorTaskStatus.FAILED, task.Status);
+        Assert.Equal($"Sub workflow failing_child.1/{task.SubWorkflowId} failure reason: nope", task.ReasonForIncompletion);
+    }
 }

@@ -46,7 +46,9 @@ internal sealed class SubWorkflow : Operator
                 throw ConductorException.BadRequest($"SUB_WORKFLOW {wt.TaskReferenceName} has no subWorkflowParam.");
             }
             WorkflowDef? inlineDef = null;
-            var definition = context.ResolveValue(param.WorkflowDefinition);
+            // A ${...} string is resolved (it names a definition computed at run time); an inline object is used as it is,
+            // so the expressions inside the child's definition are the child's own (conductor-oss adds it after resolution).
+            var definition = param.WorkflowDefinition is string ? context.ResolveValue(param.WorkflowDefinition) : param.WorkflowDefinition;
             if (definition is IDictionary<string, object?>)
             {
                 inlineDef = ConductorJson.Deserialize<WorkflowDef>(ConductorJson.Serialize(definition));
