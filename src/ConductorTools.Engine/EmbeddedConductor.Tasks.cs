@@ -190,4 +190,34 @@ public sealed partial class EmbeddedConductor
 
     public async Task<IReadOnlyList<PollData>> GetPollDataAsync(string taskType, CancellationToken cancellationToken = default) =>
         await RunAsync(tx => tx.Store.GetPollData(taskType), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>conductor-oss's <c>GET /api/tasks/queue/all</c>: the size of every task queue (domain queues as
+    /// <c>domain:type</c>).</summary>
+    public async Task<IReadOnlyDictionary<string, int>> GetAllQueueSizesAsync(CancellationToken cancellationToken = default) =>
+        await RunAsync(tx => tx.Store.QueueSizes(), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>conductor-oss's <c>GET /api/tasks/queue/polldata/all</c>: the last poll of every task type, domain and worker.</summary>
+    public async Task<IReadOnlyList<PollData>> GetAllPollDataAsync(CancellationToken cancellationToken = default) =>
+        await RunAsync(tx => tx.Store.GetPollData(null), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>conductor-oss's <c>POST /api/tasks/queue/requeue/{taskType}</c>: puts every SCHEDULED worker task of the
+    /// type that is missing from its queue back in it (visible now) and returns how many. The engine keeps every such task
+    /// queued, so this is normally 0; it repairs a database edited by hand.</summary>
+    public Task<int> RequeuePendingTasksAsync(string taskType, CancellationToken cancellationToken = default) =>
+        RunAsync(tx =>
+        {
+            var count = 0;
+            foreach (var taskId in tx.Store.TaskIdsByTypeAndStatus(taskType, nameof(ConductorTaskStatus.SCHEDULED)))
+            {
+                if (tx.Store.IsQueued(taskId) || tx.Task(taskId) is not { } task || !Decider.IsWorkerTask(task))
+                {
+                    continue;
+                }
+                var queue = Decider.QueueName(task.TaskType!, task.Domain);
+                tx.Store.Enqueue(taskId, queue, tx.Now, task.WorkflowPriority, tx.Now);
+                tx.WokenQueues.Add(queue);
+                count++;
+            }
+            return count;
+        }, cancellationToken);
 }

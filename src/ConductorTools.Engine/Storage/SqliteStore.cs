@@ -416,6 +416,18 @@ ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, ref_name = excluded.ref_name, 
 
     public bool IsQueued(string taskId) => Long("SELECT 1 FROM queue WHERE task_id = $id", ("$id", taskId)) == 1;
 
+    /// <summary>Size of every queue that holds a task (the engine's reserved <c>_system:</c> queues left out).</summary>
+    public Dictionary<string, int> QueueSizes()
+    {
+        var sizes = new Dictionary<string, int>(StringComparer.Ordinal);
+        using var reader = Cmd("SELECT queue_name, COUNT(*) FROM queue WHERE substr(queue_name, 1, 8) <> '_system:' GROUP BY queue_name ORDER BY queue_name").ExecuteReader();
+        while (reader.Read())
+        {
+            sizes[reader.GetString(0)] = reader.GetInt32(1);
+        }
+        return sizes;
+    }
+
     public int QueueSize(string queueName) =>
         (int)(Long("SELECT COUNT(*) FROM queue WHERE queue_name = $q", ("$q", queueName)) ?? 0);
 
@@ -470,12 +482,13 @@ ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, ref_name = excluded.ref_name, 
         return last;
     }
 
-    public List<PollData> GetPollData(string taskType) =>
-        Polls.Where(p => p.Key.Type == taskType)
+    public List<PollData> GetPollData(string? taskType) =>
+        Polls.Where(p => taskType is null || p.Key.Type == taskType)
+            .OrderBy(p => p.Key.Type, StringComparer.Ordinal)
             .OrderBy(p => p.Key.Domain, StringComparer.Ordinal).ThenBy(p => p.Key.Worker, StringComparer.Ordinal)
             .Select(p => new PollData
             {
-                QueueName = p.Key.Domain.Length == 0 ? taskType : p.Key.Domain + ":" + taskType,
+                QueueName = p.Key.Domain.Length == 0 ? p.Key.Type : p.Key.Domain + ":" + p.Key.Type,
                 Domain = p.Key.Domain.Length == 0 ? null : p.Key.Domain,
                 WorkerId = p.Key.Worker.Length == 0 ? null : p.Key.Worker,
                 LastPollTime = p.Value.Last,
