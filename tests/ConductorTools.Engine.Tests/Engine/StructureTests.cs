@@ -18,7 +18,8 @@ public class StructureTests : EngineTestBase
             WorkflowTaskTypes.UserDefined, WorkflowTaskTypes.Http, WorkflowTaskTypes.Inline, WorkflowTaskTypes.Terminate,
             WorkflowTaskTypes.SetVariable, WorkflowTaskTypes.Noop,
         };
-        Assert.Equal(expected.OrderBy(t => t, StringComparer.Ordinal), OperatorRegistry.Types.OrderBy(t => t, StringComparer.Ordinal));
+        // A subset: adding an operator (JSON_JQ_TRANSFORM next) is one new file, with no test to change.
+        Assert.Subset(OperatorRegistry.Types.ToHashSet(), expected.ToHashSet());
         foreach (var type in expected)
         {
             Assert.Equal(type, OperatorRegistry.For(type).Type);
@@ -34,13 +35,14 @@ public class StructureTests : EngineTestBase
     [Fact]
     public void Types_conductor_has_and_the_engine_does_not_run_are_refused_and_other_strings_are_unknown()
     {
-        Assert.True(OperatorRegistry.IsRefused(WorkflowTaskTypes.JsonJqTransform));
         Assert.True(OperatorRegistry.IsRefused(WorkflowTaskTypes.KafkaPublish));
-        Assert.False(OperatorRegistry.IsRegistered(WorkflowTaskTypes.JsonJqTransform));
+        Assert.False(OperatorRegistry.IsRegistered(WorkflowTaskTypes.KafkaPublish));
+        // Refused while no operator runs it; an operator file makes it registered and no longer refused.
+        Assert.NotEqual(OperatorRegistry.IsRegistered(WorkflowTaskTypes.JsonJqTransform), OperatorRegistry.IsRefused(WorkflowTaskTypes.JsonJqTransform));
         Assert.False(OperatorRegistry.IsRefused("MY_TYPE"));
         Assert.False(OperatorRegistry.IsRegistered("MY_TYPE"));
         // A refused type met at run time (a definition stored by an older build) is a system task that fails.
-        Assert.False(OperatorRegistry.For(WorkflowTaskTypes.JsonJqTransform).IsWorker);
+        Assert.False(OperatorRegistry.For(WorkflowTaskTypes.KafkaPublish).IsWorker);
         // Any other string runs as a worker task polled under that string, as USER_DEFINED does.
         Assert.True(OperatorRegistry.For("MY_TYPE").IsWorker);
     }
@@ -48,6 +50,7 @@ public class StructureTests : EngineTestBase
     [Fact]
     public async Task Json_jq_transform_is_refused_at_registration_naming_the_task()
     {
+        Assert.SkipWhen(OperatorRegistry.IsRegistered(WorkflowTaskTypes.JsonJqTransform), "JSON_JQ_TRANSFORM has an operator now.");
         var def = Def("jq_wf", new WorkflowTask
         {
             Name = "jq", TaskReferenceName = "jq_ref", Type = WorkflowTaskTypes.JsonJqTransform,
