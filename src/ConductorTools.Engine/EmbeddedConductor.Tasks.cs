@@ -40,7 +40,7 @@ public sealed partial class EmbeddedConductor
         {
             // Take the wake-up before looking, so a task scheduled between the look and the wait is not missed.
             var wake = signal.Current;
-            var outcome = await RunAsync(tx => _decider.Poll(tx, taskType, domain, workerId, count), cancellationToken).ConfigureAwait(false);
+            var outcome = await RunAsync(tx => _poller.Poll(tx, taskType, domain, workerId, count), cancellationToken).ConfigureAwait(false);
             if (outcome.Tasks.Count > 0)
             {
                 PolledCounter.Add(outcome.Tasks.Count);
@@ -80,9 +80,8 @@ public sealed partial class EmbeddedConductor
             {
                 return null;
             }
-            // The poll reads queued tasks from the store: write what the update scheduled first.
-            tx.Flush(Decider.WakeAt);
-            var outcome = _decider.Poll(tx, updated.TaskType!, updated.Domain, result.WorkerId ?? updated.WorkerId, 1);
+            // The poll goes through the same transaction, so it sees the task the update just scheduled.
+            var outcome = _poller.Poll(tx, updated.TaskType!, updated.Domain, result.WorkerId ?? updated.WorkerId, 1);
             return outcome.Tasks.FirstOrDefault();
         }, cancellationToken).ConfigureAwait(false);
         UpdatedCounter.Add(1);
@@ -157,7 +156,7 @@ public sealed partial class EmbeddedConductor
     }
 
     public Task<ConductorTask> GetTaskAsync(string taskId, CancellationToken cancellationToken = default) =>
-        RunAsync(tx => Decider.Clone(tx.Store.GetTask(taskId) ?? throw ConductorException.NotFound($"No such task found by id: {taskId}")), cancellationToken);
+        RunAsync(tx => Decider.Clone(tx.Task(taskId) ?? throw ConductorException.NotFound($"No such task found by id: {taskId}")), cancellationToken);
 
     public async Task<IReadOnlyList<TaskExecLog>> GetTaskLogsAsync(string taskId, CancellationToken cancellationToken = default) =>
         await RunAsync(tx => tx.Store.GetLogs(taskId), cancellationToken).ConfigureAwait(false);
@@ -191,4 +190,34 @@ public sealed partial class EmbeddedConductor
 
     public async Task<IReadOnlyList<PollData>> GetPollDataAsync(string taskType, CancellationToken cancellationToken = default) =>
         await RunAsync(tx => tx.Store.GetPollData(taskType), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>conductor-oss's <c>GET /api/tasks/queue/all</c>: the size of every task queue (domain queues as
+    /// <c>domain:type</c>).</summary>
+    public async Task<IReadOnlyDictionary<string, int>> GetAllQueueSizesAsync(CancellationToken cancellationToken = default) =>
+        await RunAsync(tx => tx.Store.QueueSizes(), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>conductor-oss's <c>GET /api/tasks/queue/polldata/all</c>: the last poll of every task type, domain and worker.</summary>
+    public async Task<IReadOnlyList<PollData>> GetAllPollDataAsync(CancellationToken cancellationToken = default) =>
+        await RunAsync(tx => tx.Store.GetPollData(null), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>conductor-oss's <c>POST /api/tasks/queue/requeue/{taskType}</c>: puts every SCHEDULED worker task of the
+    /// type that is missing from its queue back in it (visible now) and returns how many. The engine keeps every such task
+    /// queued, so this is normally 0; it repairs a database edited by hand.</summary>
+    public Task<int> RequeuePendingTasksAsync(string taskType, CancellationToken cancellationToken = default) =>
+        RunAsync(tx =>
+        {
+            var count = 0;
+            foreach (var taskId in tx.Store.TaskIdsByTypeAndStatus(taskType, nameof(ConductorTaskStatus.SCHEDULED)))
+            {
+                if (tx.Store.IsQueued(taskId) || tx.Task(taskId) is not { } task || !Decider.IsWorkerTask(task))
+                {
+                    continue;
+                }
+                var queue = Decider.QueueName(task.TaskType!, task.Domain);
+                tx.Store.Enqueue(taskId, queue, tx.Now, task.WorkflowPriority, tx.Now);
+                tx.WokenQueues.Add(queue);
+                count++;
+            }
+            return count;
+        }, cancellationToken);
 }

@@ -147,10 +147,9 @@ public sealed partial class EmbeddedConductor
 
     public Task<SearchResult<WorkflowSummary>> SearchWorkflowsAsync(SearchRequest request, CancellationToken cancellationToken = default)
     {
-        var query = SearchQuery.ForWorkflows(request ?? new SearchRequest());
         return RunAsync(tx =>
         {
-            var (total, rows) = tx.Store.SearchWorkflows(query.Where, query.Arguments, query.OrderBy, query.Start, query.Size);
+            var (total, rows) = tx.Store.SearchWorkflows(request ?? new SearchRequest());
             return new SearchResult<WorkflowSummary>
             {
                 TotalHits = total,
@@ -161,10 +160,9 @@ public sealed partial class EmbeddedConductor
 
     public Task<SearchResult<TaskSummary>> SearchTasksAsync(SearchRequest request, CancellationToken cancellationToken = default)
     {
-        var query = SearchQuery.ForTasks(request ?? new SearchRequest());
         return RunAsync(tx =>
         {
-            var (total, rows) = tx.Store.SearchTasks(query.Where, query.Arguments, query.OrderBy, query.Start, query.Size);
+            var (total, rows) = tx.Store.SearchTasks(request ?? new SearchRequest());
             return new SearchResult<TaskSummary>
             {
                 TotalHits = total,
@@ -184,4 +182,35 @@ public sealed partial class EmbeddedConductor
             .Where(s => s is not null)
             .Select(s => Snapshot(s!.Workflow, includeTasks))
             .ToList(), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>conductor-oss's <c>POST /api/workflow/{id}/resetcallbacks</c>: worker tasks of a running workflow that wait
+    /// out a <c>callbackAfterSeconds</c> (SCHEDULED, not yet visible) become visible to pollers now. A 409 for a finished
+    /// workflow; returns how many tasks were reset.</summary>
+    public Task<int> ResetCallbacksAsync(string workflowId, CancellationToken cancellationToken = default) =>
+        RunAsync(tx =>
+        {
+            var state = LoadOrThrow(tx, workflowId);
+            if (state.Workflow.Status.IsTerminal())
+            {
+                throw ConductorException.Conflict($"Workflow is in terminal state. Status = {state.Workflow.Status}");
+            }
+            var count = 0;
+            foreach (var task in state.Tasks.Where(t => t.Status == ConductorTaskStatus.SCHEDULED && t.CallbackAfterSeconds > 0 && Decider.IsWorkerTask(t)))
+            {
+                if (!tx.Store.IsQueued(task.TaskId!))
+                {
+                    continue;
+                }
+                tx.Store.Postpone(task.TaskId!, tx.Now);
+                tx.WokenQueues.Add(Decider.QueueName(task.TaskType!, task.Domain));
+                task.CallbackAfterSeconds = 0;
+                count++;
+            }
+            return count;
+        }, cancellationToken);
+
+    /// <summary>conductor-oss's <c>PUT /api/workflow/decide/{id}</c>: runs the decider on the workflow now (the engine also
+    /// decides after every change, so this only matters for timers that are due). A 404 for an unknown id.</summary>
+    public Task DecideAsync(string workflowId, CancellationToken cancellationToken = default) =>
+        RunAsync(tx => _decider.Decide(tx, LoadOrThrow(tx, workflowId)), cancellationToken);
 }

@@ -27,6 +27,7 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
     private readonly SqliteStore _store;
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Decider _decider;
+    private readonly TaskPoller _poller = new();
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly EmbeddedConductorOptions _options;
@@ -101,8 +102,52 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
     // ---- the unit of work ---------------------------------------------------------------------------------------
 
     /// <summary>Runs <paramref name="work"/> under the writer lock in one transaction; commits, then wakes the long-poll
-    /// waiters of every queue that received a task. Any exception rolls the whole transaction back.</summary>
+    /// waiters of every queue that received a task, then evaluates the scripts the work asked for outside the lock and
+    /// applies their outcomes (which may ask for more), so that a caller sees the same result as if scripts ran inline.
+    /// Any exception rolls the whole transaction back.</summary>
     private async Task<T> RunAsync<T>(Func<Tx, T> work, CancellationToken cancellationToken)
+    {
+        var (result, scripts) = await RunInTransactionAsync(work, cancellationToken).ConfigureAwait(false);
+        await RunScriptsAsync(scripts).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>Rounds of script evaluation one call runs before it leaves the rest to the sweeper (a DO_WHILE whose
+    /// condition never turns false would otherwise keep its caller forever).</summary>
+    private const int MaxScriptRoundsPerCall = 1000;
+
+    /// <summary>Evaluates script jobs with no lock held, then applies their outcomes in one transaction; repeats while
+    /// the outcomes ask for more. A failure leaves the jobs queued: the sweeper takes them up when their lease ends.</summary>
+    private async Task RunScriptsAsync(List<ScriptJob> jobs)
+    {
+        for (var round = 0; jobs.Count > 0 && round < MaxScriptRoundsPerCall; round++)
+        {
+            foreach (var job in jobs)
+            {
+                job.Run();
+            }
+            var finished = jobs;
+            try
+            {
+                (_, jobs) = await RunInTransactionAsync(tx => { _decider.ApplyScripts(tx, finished); return true; }, CancellationToken.None)
+                    .ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // The caller's own transaction has committed; the sweeper retries what failed here.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                _logger.LogError(e, "Applying {Count} script result(s) failed; the sweeper will evaluate them again", finished.Count);
+                return;
+            }
+        }
+    }
+
+    /// <summary>The transaction itself (see <see cref="RunAsync{T}"/>); also returns the script jobs it asked for.</summary>
+    private async Task<(T Result, List<ScriptJob> Scripts)> RunInTransactionAsync<T>(Func<Tx, T> work, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -149,7 +194,7 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
         {
             _sweepSignal.Set();
         }
-        return result;
+        return (result, tx.ScriptJobs);
     }
 
     private Task RunAsync(Action<Tx> work, CancellationToken cancellationToken) =>
@@ -202,6 +247,9 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
                 }
             }, cancellationToken).ConfigureAwait(false);
         }
+        // Script evaluations whose lease ran out (their process stopped before applying them).
+        var scripts = await RunAsync(tx => _decider.ClaimDueScripts(tx, 100), cancellationToken).ConfigureAwait(false);
+        await RunScriptsAsync(scripts).ConfigureAwait(false);
         await _http.RunDueAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -255,7 +303,7 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
                     continue;
                 }
                 task.Status = ConductorTaskStatus.SCHEDULED;
-                tx.Store.Enqueue(taskId, Decider.HttpQueue, tx.Now, state.Workflow.Priority, tx.Now);
+                tx.Store.Enqueue(taskId, Execution.Operators.Http.Queue, tx.Now, state.Workflow.Priority, tx.Now);
                 tx.SystemTaskQueued = true;
                 count++;
             }

@@ -16,12 +16,19 @@ internal static class ConductorEndpoints
     /// <summary>Conductor's cap on a search page.</summary>
     private const int MaxSearchSize = 5000;
 
+    /// <summary>The conductor-oss release whose REST API this server follows (paths, shapes, status codes).</summary>
+    public const string ConductorApiVersion = "3.32";
+
+    /// <summary><c>GET /api/version</c> (text/plain, as conductor-oss): the product version and the API it follows.</summary>
+    internal static string VersionText =>
+        $"{typeof(ConductorEndpoints).Assembly.GetName().Version?.ToString(3)} (ConductorTools local server; follows the conductor-oss {ConductorApiVersion} REST API)";
+
     public static void MapConductorApi(this IEndpointRouteBuilder app, IConductorApi api)
     {
         async Task Health(HttpContext c) => await c.WriteJsonAsync(await api.GetHealthAsync(c.RequestAborted));
         app.MapGet("/health", Health);
         app.MapGet("/api/health", Health);
-        app.MapGet("/api/version", c => c.WriteTextAsync(typeof(ConductorEndpoints).Assembly.GetName().Version?.ToString(3)));
+        app.MapGet("/api/version", c => c.WriteTextAsync(VersionText));
 
         MapMetadata(app.MapGroup("/api/metadata"), api);
         MapWorkflows(app.MapGroup("/api/workflow"), api);
@@ -51,6 +58,16 @@ internal static class ConductorEndpoints
         group.MapGet("/workflow/latest-versions", async c => await c.WriteJsonAsync(LatestVersions(await api.GetWorkflowDefsAsync(c.RequestAborted))));
         group.MapGet("/workflow/names", async c =>
             await c.WriteJsonAsync((await api.GetWorkflowDefsAsync(c.RequestAborted)).Select(d => d.Name).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList()));
+        group.MapGet("/workflow/names-and-versions", async c =>
+            await c.WriteJsonAsync((await api.GetWorkflowDefsAsync(c.RequestAborted))
+                .GroupBy(d => d.Name, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.OrderBy(d => d.Version).Select(Summary).ToList(), StringComparer.Ordinal)));
+        group.MapGet("/workflow/{name}/versions", async c =>
+        {
+            var name = c.Route("name");
+            await c.WriteJsonAsync((await api.GetWorkflowDefsAsync(c.RequestAborted))
+                .Where(d => d.Name == name).OrderBy(d => d.Version).Select(Summary).ToList());
+        });
         group.MapGet("/workflow/{name}", async c =>
             await c.WriteJsonAsync(await api.GetWorkflowDefAsync(c.Route("name"), c.QueryInt("version"), c.RequestAborted)));
         group.MapDelete("/workflow/{name}/{version}", c =>
@@ -61,21 +78,14 @@ internal static class ConductorEndpoints
         });
     }
 
-    /// <summary>How often a synchronous execute looks at the workflow while it waits (the engine has no change feed).</summary>
-    private static readonly TimeSpan ExecutePollInterval = TimeSpan.FromMilliseconds(25);
-
     /// <summary>
     /// <c>POST /api/workflow/execute/{name}/{version}</c>: starts a workflow and answers when it ends, when a task named
     /// in <c>waitUntilTaskRef</c> completes, when it blocks on a WAIT/HUMAN task, or after <c>waitForSeconds</c> [10],
-    /// with the workflow in the SignalResponse (TARGET_WORKFLOW) shape, which carries the WorkflowRun fields too.
+    /// in the shape <c>returnStrategy</c> asks for (<see cref="SignalResponses"/>).
     /// </summary>
     private static async Task ExecuteAsync(HttpContext c, IConductorApi api)
     {
-        var strategy = c.Query("returnStrategy") ?? "TARGET_WORKFLOW";
-        if (strategy is not ("TARGET_WORKFLOW" or "BLOCKING_WORKFLOW"))
-        {
-            throw new BadRequestException($"returnStrategy '{strategy}' is not supported by the local server; use TARGET_WORKFLOW or BLOCKING_WORKFLOW.");
-        }
+        var strategy = SignalResponses.Strategy(c);
         var versionText = c.Route("version");
         if (!int.TryParse(versionText, out var version)) throw new BadRequestException($"The workflow version must be an integer; got '{versionText}'.");
         var waitSeconds = c.QueryInt("waitForSeconds") ?? 10;
@@ -88,35 +98,17 @@ internal static class ConductorEndpoints
         request.Version = version == 0 ? null : version;
         request.Input ??= new Dictionary<string, object?>();
         var id = await api.StartWorkflowAsync(request, c.RequestAborted);
-
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted);
-        limit.CancelAfter(TimeSpan.FromSeconds(waitSeconds));
-        var workflow = await api.GetWorkflowAsync(id, includeTasks: true, c.RequestAborted);
-        while (!IsSettled(workflow, waitUntil) && !limit.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(ExecutePollInterval, limit.Token);
-            }
-            catch (OperationCanceledException) when (!c.RequestAborted.IsCancellationRequested)
-            {
-                // waitForSeconds elapsed: answer with the workflow as it is now.
-            }
-            workflow = await api.GetWorkflowAsync(id, includeTasks: true, c.RequestAborted);
-        }
-
-        var body = System.Text.Json.JsonSerializer.SerializeToNode(workflow, ConductorJson.Options)!.AsObject();
-        body["responseType"] = strategy;
-        body["targetWorkflowId"] = workflow.WorkflowId;
-        body["targetWorkflowStatus"] = workflow.Status.ToString();
-        body["requestId"] = c.Query("requestId");
-        await c.WriteJsonAsync(body);
+        await SignalResponses.AnswerAsync(c, api, id, waitUntil, strategy, TimeSpan.FromSeconds(waitSeconds), c.Query("requestId"));
     }
 
-    private static bool IsSettled(Workflow workflow, IReadOnlySet<string> waitUntil) =>
-        workflow.Status.IsTerminal()
-        || workflow.Tasks.Any(t => waitUntil.Contains(t.ReferenceTaskName ?? "") && (t.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal())
-        || workflow.Tasks.Any(t => t.TaskType is WorkflowTaskTypes.Wait or WorkflowTaskTypes.Human && t.Status == ConductorTaskStatus.IN_PROGRESS);
+    /// <summary><c>GET /api/metadata/workflow/names-and-versions</c> and <c>/{name}/versions</c>: WorkflowDefSummary.</summary>
+    private static Dictionary<string, object?> Summary(WorkflowDef def)
+    {
+        var summary = new Dictionary<string, object?> { ["name"] = def.Name, ["version"] = def.Version };
+        if (def.CreateTime is { } created) summary["createTime"] = created;
+        if (def.UpdateTime is { } updated) summary["updateTime"] = updated;
+        return summary;
+    }
 
     private static List<WorkflowDef> LatestVersions(IEnumerable<WorkflowDef> defs) =>
         defs.GroupBy(d => d.Name, StringComparer.Ordinal).Select(g => g.OrderByDescending(d => d.Version).First()).ToList();
@@ -143,6 +135,28 @@ internal static class ConductorEndpoints
         group.MapPost("/execute/{name}/{version}", c => ExecuteAsync(c, api));
 
         group.MapGet("/search", async c => await c.WriteJsonAsync(await api.SearchWorkflowsAsync(Search(c), c.RequestAborted)));
+        // search-v2: the same search, answering whole workflows (without tasks, as conductor-oss's index holds them).
+        group.MapGet("/search-v2", async c =>
+        {
+            var found = await api.SearchWorkflowsAsync(Search(c), c.RequestAborted);
+            var workflows = new List<Workflow>();
+            foreach (var summary in found.Results)
+            {
+                try
+                {
+                    workflows.Add(await api.GetWorkflowAsync(summary.WorkflowId!, includeTasks: false, c.RequestAborted));
+                }
+                catch (ConductorException ex) when (ex.Kind == ConductorErrorKind.NotFound)
+                {
+                    // Removed between the search and the read.
+                }
+            }
+            await c.WriteJsonAsync(new SearchResult<Workflow> { TotalHits = found.TotalHits, Results = workflows });
+        });
+        foreach (var path in new[] { "/search-by-tasks", "/search-by-tasks-v2", "/externalstoragelocation", "/external-storage-location" })
+        {
+            group.MapGet(path, NotImplemented);
+        }
         group.MapGet("/running/{name}", async c =>
             await c.WriteJsonAsync(await api.GetRunningWorkflowsAsync(c.Route("name"), c.QueryInt("version") ?? 1,
                 c.QueryLong("startTime"), c.QueryLong("endTime"), c.RequestAborted)));
@@ -177,19 +191,8 @@ internal static class ConductorEndpoints
         });
         group.MapDelete("/{workflowId}", c => api.TerminateWorkflowAsync(c.Route("workflowId"), c.Query("reason"), c.RequestAborted));
         group.MapDelete("/{workflowId}/remove", c => api.RemoveWorkflowAsync(c.Route("workflowId"), c.QueryBool("archiveWorkflow", true), c.RequestAborted));
-        group.MapDelete("/{workflowId}/terminate-remove", async c =>
-        {
-            var id = c.Route("workflowId");
-            try
-            {
-                await api.TerminateWorkflowAsync(id, c.Query("reason"), c.RequestAborted);
-            }
-            catch (ConductorException ex) when (ex.Kind == ConductorErrorKind.Conflict)
-            {
-                // Already completed: nothing to terminate, remove it all the same.
-            }
-            await api.RemoveWorkflowAsync(id, c.QueryBool("archiveWorkflow", true), c.RequestAborted);
-        });
+        group.MapDelete("/{workflowId}/terminate-remove", c =>
+            TerminateRemoveAsync(api, c.Route("workflowId"), c.Query("reason"), c.QueryBool("archiveWorkflow", true), c.RequestAborted));
         group.MapPut("/{workflowId}/pause", c => api.PauseWorkflowAsync(c.Route("workflowId"), c.RequestAborted));
         group.MapPut("/{workflowId}/resume", c => api.ResumeWorkflowAsync(c.Route("workflowId"), c.RequestAborted));
         group.MapPost("/{workflowId}/retry", async c =>
@@ -219,7 +222,32 @@ internal static class ConductorEndpoints
             await api.SkipTaskFromWorkflowAsync(c.Route("workflowId"), c.Route("taskReferenceName"), request, c.RequestAborted);
         });
 
+        group.MapPut("/decide/{workflowId}", async c =>
+        {
+            if (api is Engine.EmbeddedConductor engine) await engine.DecideAsync(c.Route("workflowId"), c.RequestAborted);
+            else await api.GetWorkflowStatusAsync(c.Route("workflowId"), false, false, c.RequestAborted);
+        });
+        group.MapPost("/{workflowId}/resetcallbacks", async c =>
+        {
+            if (api is not Engine.EmbeddedConductor engine) throw new BadRequestException("resetcallbacks needs the embedded engine.");
+            await engine.ResetCallbacksAsync(c.Route("workflowId"), c.RequestAborted);
+            c.NoContent();
+        });
+
         MapBulk(group.MapGroup("/bulk"), api);
+    }
+
+    private static async Task TerminateRemoveAsync(IConductorApi api, string id, string? reason, bool archive, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await api.TerminateWorkflowAsync(id, reason, cancellationToken);
+        }
+        catch (ConductorException ex) when (ex.Kind == ConductorErrorKind.Conflict)
+        {
+            // Already completed: nothing to terminate, remove it all the same.
+        }
+        await api.RemoveWorkflowAsync(id, archive, cancellationToken);
     }
 
     /// <summary>Bulk operations (WorkflowBulkResource): each id is tried, failures are reported per id, the call is 200.</summary>
@@ -251,6 +279,7 @@ internal static class ConductorEndpoints
         bulk.MapPost("/retry", c => Run(c, id => api.RetryWorkflowAsync(id, false, c.RequestAborted)));
         bulk.MapPost("/terminate", c => Run(c, id => api.TerminateWorkflowAsync(id, c.Query("reason"), c.RequestAborted)));
         bulk.MapDelete("/remove", c => Run(c, id => api.RemoveWorkflowAsync(id, c.QueryBool("archiveWorkflow", true), c.RequestAborted)));
+        bulk.MapDelete("/terminate-remove", c => Run(c, id => TerminateRemoveAsync(api, id, c.Query("reason"), c.QueryBool("archiveWorkflow", true), c.RequestAborted)));
     }
 
     private static void MapTasks(RouteGroupBuilder group, IConductorApi api)
@@ -280,6 +309,47 @@ internal static class ConductorEndpoints
         });
 
         group.MapGet("/search", async c => await c.WriteJsonAsync(await api.SearchTasksAsync(Search(c), c.RequestAborted)));
+        group.MapGet("/search-v2", async c =>
+        {
+            var found = await api.SearchTasksAsync(Search(c), c.RequestAborted);
+            var tasks = new List<ConductorTask>();
+            foreach (var summary in found.Results)
+            {
+                try
+                {
+                    tasks.Add(await api.GetTaskAsync(summary.TaskId!, c.RequestAborted));
+                }
+                catch (ConductorException ex) when (ex.Kind == ConductorErrorKind.NotFound)
+                {
+                    // Removed between the search and the read.
+                }
+            }
+            await c.WriteJsonAsync(new SearchResult<ConductorTask> { TotalHits = found.TotalHits, Results = tasks });
+        });
+        foreach (var path in new[] { "/externalstoragelocation", "/external-storage-location" })
+        {
+            group.MapGet(path, NotImplemented);
+        }
+        if (api is Engine.EmbeddedConductor engine)
+        {
+            group.MapGet("/queue/all", async c =>
+                await c.WriteJsonAsync((await engine.GetAllQueueSizesAsync(c.RequestAborted)).ToDictionary(p => p.Key, p => (long)p.Value)));
+            // conductor-oss's verbose form: queue -> shard -> size and unacked count (one shard; polled tasks leave the queue).
+            group.MapGet("/queue/all/verbose", async c =>
+                await c.WriteJsonAsync((await engine.GetAllQueueSizesAsync(c.RequestAborted)).ToDictionary(p => p.Key,
+                    p => new Dictionary<string, Dictionary<string, long>> { ["a"] = new() { ["size"] = p.Value, ["uacked"] = 0 } })));
+            group.MapGet("/queue/polldata/all", async c => await c.WriteJsonAsync(await engine.GetAllPollDataAsync(c.RequestAborted)));
+            group.MapPost("/queue/requeue/{taskType}", async c =>
+                await c.WriteTextAsync((await engine.RequeuePendingTasksAsync(c.Route("taskType"), c.RequestAborted)).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        else
+        {
+            foreach (var path in new[] { "/queue/all", "/queue/all/verbose", "/queue/polldata/all" })
+            {
+                group.MapGet(path, NotImplemented);
+            }
+            group.MapPost("/queue/requeue/{taskType}", NotImplemented);
+        }
         group.MapGet("/queue/sizes", async c =>
         {
             var types = c.QueryAll("taskType");
@@ -315,6 +385,24 @@ internal static class ConductorEndpoints
                 ?? throw ConductorException.NotFound($"Workflow {c.Route("workflowId")} has no pending task with reference name {c.Route("taskRefName")}.");
             await c.WriteJsonAsync(await api.GetWorkflowAsync(c.Route("workflowId"), includeTasks: true, c.RequestAborted));
         });
+        group.MapPost("/{workflowId}/{status}/signal/sync", async c =>
+        {
+            var strategy = SignalResponses.Strategy(c);
+            var timeoutMillis = c.QueryLong("timeoutMillis") ?? 5000;
+            if (timeoutMillis < 0) throw new BadRequestException($"timeoutMillis must not be negative; got {timeoutMillis}.");
+            var status = HttpExchange.ParseEnum<TaskResultStatus>(c.Route("status"), "task status");
+            var output = await c.ReadOptionalJsonAsync<Dictionary<string, object?>>("the task output");
+            var workflowId = c.Route("workflowId");
+            try
+            {
+                await api.SignalWorkflowTaskAsync(workflowId, status, output, c.RequestAborted);
+            }
+            catch (ConductorException ex) when (ex.Kind == ConductorErrorKind.NotFound && !ex.Message.Contains("No such workflow", StringComparison.Ordinal))
+            {
+                throw ConductorException.NotFound($"Found no blocked task in workflow {workflowId} to signal");
+            }
+            await SignalResponses.AnswerAsync(c, api, workflowId, new HashSet<string>(), strategy, TimeSpan.FromMilliseconds(timeoutMillis), null);
+        });
         group.MapPost("/{workflowId}/{status}/signal", async c =>
         {
             var status = HttpExchange.ParseEnum<TaskResultStatus>(c.Route("status"), "task status");
@@ -329,6 +417,15 @@ internal static class ConductorEndpoints
         var output = await c.ReadOptionalJsonAsync<Dictionary<string, object?>>("the task output");
         return await api.UpdateTaskByRefNameAsync(c.Route("workflowId"), c.Route("taskRefName"), status, output, c.Query("workerid"), c.RequestAborted);
     }
+
+    /// <summary>A conductor-oss path this server does not implement: the same 404 as an unknown path, rather than the
+    /// answer of a parameterised route it would otherwise match (<c>/api/workflow/{workflowId}</c>).</summary>
+    private static Task NotImplemented(HttpContext c) =>
+        ErrorResponses.WriteAsync(c, new ErrorResponse
+        {
+            Status = 404,
+            Message = $"No endpoint {c.Request.Method} {c.Request.Path}: the ConductorTools local server does not implement it.",
+        });
 
     private static SearchRequest Search(HttpContext c)
     {

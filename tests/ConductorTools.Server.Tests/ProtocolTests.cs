@@ -163,9 +163,9 @@ public sealed class ProtocolTests(ServerFixture server) : IClassFixture<ServerFi
             Assert.Equal("RUNNING", (await JsonOf(timedOut)).GetProperty("status").GetString());
         }
 
-        using var unsupported = await Http.PostAsync("workflow/execute/proto_execute/1?returnStrategy=BLOCKING_TASK", ServerFixture.Json("{}"), Ct);
+        using var unsupported = await Http.PostAsync("workflow/execute/proto_execute/1?returnStrategy=BLOCKING_NOTHING", ServerFixture.Json("{}"), Ct);
         Assert.Equal(HttpStatusCode.BadRequest, unsupported.StatusCode);
-        Assert.Contains("TARGET_WORKFLOW", (await JsonOf(unsupported)).GetProperty("message").GetString());
+        Assert.Contains("BLOCKING_TASK_INPUT", (await JsonOf(unsupported)).GetProperty("message").GetString());
     }
 
     [Fact]

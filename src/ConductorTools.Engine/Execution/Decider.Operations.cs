@@ -1,4 +1,5 @@
 using ConductorTools.Api;
+using ConductorTools.Engine.Execution.Operators;
 using ConductorTools.Model;
 
 namespace ConductorTools.Engine.Execution;
@@ -6,11 +7,6 @@ namespace ConductorTools.Engine.Execution;
 /// <summary>Workflow operations: retry, restart, rerun, skip (§4.10).</summary>
 internal sealed partial class Decider
 {
-    private static readonly HashSet<string> ResetInPlaceTypes = new(StringComparer.Ordinal)
-    {
-        WorkflowTaskTypes.Join, WorkflowTaskTypes.ExclusiveJoin, WorkflowTaskTypes.DoWhile, WorkflowTaskTypes.Fork,
-    };
-
     public void RetryWorkflow(Tx tx, WorkflowState state, bool resumeSubworkflowTasks)
     {
         var workflow = state.Workflow;
@@ -49,7 +45,7 @@ internal sealed partial class Decider
         workflow.FailedTaskNames = null;
         foreach (var task in toRetry.OrderBy(t => t.Seq))
         {
-            if (ResetInPlaceTypes.Contains(task.TaskType ?? ""))
+            if (OperatorRegistry.Of(task).RetryResetsInPlace)
             {
                 task.Status = ConductorTaskStatus.IN_PROGRESS;
                 task.Executed = false;
@@ -57,28 +53,8 @@ internal sealed partial class Decider
                 task.ReasonForIncompletion = null;
                 continue;
             }
-            var retry = Clone(task);
-            retry.WorkflowTask = task.WorkflowTask; // keep the definition's own node (stored by reference)
-            retry.TaskId = Ids.New();
-            retry.RetryCount = task.RetryCount + 1;
-            retry.RetriedTaskId = task.TaskId;
-            retry.Status = ConductorTaskStatus.SCHEDULED;
-            retry.PollCount = 0;
-            retry.OutputData = new Dictionary<string, object?>();
-            retry.ReasonForIncompletion = null;
-            retry.StartTime = 0;
-            retry.EndTime = 0;
-            retry.WorkerId = null;
-            retry.Executed = false;
-            retry.Retried = false;
-            retry.SubWorkflowId = null;
-            retry.ScheduledTime = tx.Now;
-            retry.UpdateTime = tx.Now;
-            retry.CallbackAfterSeconds = 0;
-            retry.StartDelayInSeconds = 0;
-            task.Retried = true;
-            retry.Seq = state.NextSeq();
-            state.Tasks.Add(retry);
+            var retry = TaskAttempts.Next(task, tx.Now, delayMs: 0);
+            Add(state, retry);
             StartTask(tx, state, retry, tx.Now);
         }
         ReviveParent(tx, state);
@@ -149,7 +125,7 @@ internal sealed partial class Decider
         foreach (var task in state.Tasks)
         {
             tx.Store.DeleteTask(task.TaskId!);
-            state.StoredTaskJson.Remove(task.TaskId!);
+            state.Unstored(task.TaskId!);
         }
         state.Tasks.Clear();
         workflow.Status = WorkflowStatus.RUNNING;
@@ -191,7 +167,7 @@ internal sealed partial class Decider
         foreach (var later in state.Tasks.Where(t => t.Seq > from.Seq).ToList())
         {
             tx.Store.DeleteTask(later.TaskId!);
-            state.StoredTaskJson.Remove(later.TaskId!);
+            state.Unstored(later.TaskId!);
             state.Tasks.Remove(later);
         }
         if (request.WorkflowInput is not null)
@@ -240,7 +216,7 @@ internal sealed partial class Decider
             throw ConductorException.InvalidState(
                 $"The task referenced by {taskReferenceName} has already been processed, cannot be skipped");
         }
-        var task = NewTask(state, wt, TaskTypeOf(wt), 0, tx.Now);
+        var task = TaskAttempts.First(state, wt, OperatorRegistry.For(wt.Type).TaskTypeFor(wt), 0, tx.Now);
         task.Status = ConductorTaskStatus.SKIPPED;
         task.InputData = ConductorJson.CloneMap(request?.TaskInput);
         task.OutputData = ConductorJson.CloneMap(request?.TaskOutput);

@@ -1,40 +1,21 @@
 using System.Globalization;
 using System.Text.Json;
 using ConductorTools.Api;
+using ConductorTools.Engine.Execution.Operators;
 using ConductorTools.Model;
 using Microsoft.Extensions.Logging;
 
 namespace ConductorTools.Engine.Execution;
 
 /// <summary>
-/// Conductor's execution semantics (protocol §4): start, the decider loop (§4.9), retries (§4.4), timeouts (§4.5),
-/// completion and output (§4.8), ending a workflow and its failure workflow. Everything runs inside one
-/// <see cref="Tx"/>, under the engine's writer lock, so a pass is atomic.
+/// Conductor's execution semantics (protocol §4): start and the decider loop (§4.9) here; ending a workflow
+/// (Decider.Ending.cs), failures and retries (Decider.Retries.cs, §4.4), timeouts (Decider.Timeouts.cs, §4.5), task
+/// updates (Decider.Updates.cs, §4.3) and the workflow operations (Decider.Operations.cs, §4.10). What each task type
+/// does lives in its operator (<c>Execution/Operators/</c>); polling is <see cref="TaskPoller"/>'s. Everything runs
+/// inside one <see cref="Tx"/>, under the engine's writer lock, so a pass is atomic.
 /// </summary>
 internal sealed partial class Decider
 {
-    /// <summary>Operators that are never retried (§4.4).</summary>
-    private static readonly HashSet<string> BuiltIns = new(StringComparer.Ordinal)
-    {
-        WorkflowTaskTypes.Decision, WorkflowTaskTypes.Switch, WorkflowTaskTypes.Fork, WorkflowTaskTypes.ForkJoin,
-        WorkflowTaskTypes.ForkJoinDynamic, WorkflowTaskTypes.Join, WorkflowTaskTypes.ExclusiveJoin, WorkflowTaskTypes.DoWhile,
-        WorkflowTaskTypes.Terminate,
-    };
-
-    /// <summary>Types the engine runs itself; every other type string is a worker task.</summary>
-    internal static readonly HashSet<string> SystemTypes = new(StringComparer.Ordinal)
-    {
-        WorkflowTaskTypes.Decision, WorkflowTaskTypes.Switch, WorkflowTaskTypes.ForkJoin, WorkflowTaskTypes.ForkJoinDynamic,
-        WorkflowTaskTypes.Fork, WorkflowTaskTypes.Join, WorkflowTaskTypes.DoWhile, WorkflowTaskTypes.Wait, WorkflowTaskTypes.SetVariable,
-        WorkflowTaskTypes.Terminate, WorkflowTaskTypes.SubWorkflow, WorkflowTaskTypes.StartWorkflow, WorkflowTaskTypes.Inline,
-        WorkflowTaskTypes.Http, WorkflowTaskTypes.Human, WorkflowTaskTypes.Noop, WorkflowTaskTypes.JsonJqTransform,
-        WorkflowTaskTypes.ExclusiveJoin, WorkflowTaskTypes.Lambda, WorkflowTaskTypes.Event, WorkflowTaskTypes.KafkaPublish,
-    };
-
-    /// <summary>Reserved queue for HTTP tasks, run by the sweeper (workers never poll it: it has a colon-free name no
-    /// task type can produce with a domain, and the underscore prefix is not a Conductor type).</summary>
-    internal const string HttpQueue = "_system:HTTP";
-
     private readonly ILogger _logger;
     private readonly Random _jitter = new();
 
@@ -206,9 +187,9 @@ internal sealed partial class Decider
             var status = task.Status ?? ConductorTaskStatus.SCHEDULED;
             if (!status.IsTerminal())
             {
-                if (!IsWorkerTask(task))
+                if (OperatorRegistry.Of(task) is { IsWorker: false } op)
                 {
-                    changed |= ExecuteSystemTask(tx, state, task);
+                    changed |= op.Evaluate(new OperatorContext(this, tx, state), task);
                 }
                 if (!(task.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal())
                 {
@@ -252,23 +233,9 @@ internal sealed partial class Decider
     private void ScheduleNext(Tx tx, WorkflowState state, ConductorTask task)
     {
         var wt = task.WorkflowTask;
-        if (wt is null)
+        if (wt is null || !OperatorRegistry.For(wt.Type).ContinuesAfter(task))
         {
             return;
-        }
-        switch (wt.Type)
-        {
-            case WorkflowTaskTypes.Terminate:
-            case WorkflowTaskTypes.ForkJoin:
-            case WorkflowTaskTypes.ForkJoinDynamic:
-                return;
-            case WorkflowTaskTypes.Switch:
-            case WorkflowTaskTypes.Decision:
-                if (task.InputData is { } input && input.TryGetValue("hasChildren", out var has) && has is true)
-                {
-                    return;
-                }
-                break;
         }
         var next = FirstUnskipped(state, state.Navigator.NextOf(wt.TaskReferenceName));
         if (next is not null)
@@ -315,437 +282,190 @@ internal sealed partial class Decider
         return true;
     }
 
-    // ---- completion and ending ----------------------------------------------------------------------------------
+    // ---- scheduling and starting tasks -----------------------------------------------------------------------------
 
-    private void Complete(Tx tx, WorkflowState state)
+    /// <summary>Creates the task(s) for <paramref name="wt"/> and starts them, unless a task with that reference name
+    /// already exists (the decider's "schedule unless present" rule). The task type's operator does the work.</summary>
+    internal void Schedule(Tx tx, WorkflowState state, WorkflowTask wt, int iteration)
     {
-        var workflow = state.Workflow;
-        var permissiveFailure = state.Tasks.FirstOrDefault(t => !t.Retried && t.WorkflowTask?.Permissive == true
-            && t.Status is ConductorTaskStatus.FAILED or ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR
-                or ConductorTaskStatus.TIMED_OUT or ConductorTaskStatus.CANCELED);
-        if (permissiveFailure is not null)
-        {
-            EndWorkflow(tx, state, WorkflowStatus.FAILED,
-                $"Task {permissiveFailure.TaskId} failed with status: {permissiveFailure.Status} and reason: '{permissiveFailure.ReasonForIncompletion}'",
-                permissiveFailure);
-            return;
-        }
-        workflow.Status = WorkflowStatus.COMPLETED;
-        workflow.EndTime = tx.Now;
-        workflow.Output = ComputeOutput(state);
-        var failed = state.Tasks.Where(t => t.Status is ConductorTaskStatus.FAILED or ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR).ToList();
-        workflow.FailedReferenceTaskNames = failed.Select(t => t.ReferenceTaskName!).Distinct().ToList();
-        workflow.FailedTaskNames = failed.Select(t => t.TaskDefName!).Distinct().ToList();
-        _logger.LogDebug("Workflow {WorkflowId} ({Name}) completed", workflow.WorkflowId, workflow.WorkflowName);
-        NotifyParent(tx, state);
-    }
-
-    private static Dictionary<string, object?> ComputeOutput(WorkflowState state)
-    {
-        var terminate = state.Tasks.LastOrDefault(t => t.TaskType == WorkflowTaskTypes.Terminate && t.Status == ConductorTaskStatus.COMPLETED);
-        if (terminate is not null)
-        {
-            return ConductorJson.CloneMap(terminate.OutputData);
-        }
-        if (state.Definition.OutputParameters is { Count: > 0 } outputParameters)
-        {
-            return Inputs.ResolveMap(state, outputParameters);
-        }
-        return ConductorJson.CloneMap(state.Tasks.LastOrDefault()?.OutputData);
-    }
-
-    /// <summary>
-    /// Ends a running workflow with a non-success status: cancels what is still pending (children too), computes the
-    /// output, starts the failure workflow when the engine (not the API) ended it, and tells a parent.
-    /// </summary>
-    public void EndWorkflow(Tx tx, WorkflowState state, WorkflowStatus status, string? reason, ConductorTask? failedTask,
-        bool triggerFailureWorkflow = true)
-    {
-        var workflow = state.Workflow;
-        if (workflow.Status.IsTerminal())
+        if (state.Workflow.Status.IsTerminal())
         {
             return;
         }
-        workflow.Status = status;
-        workflow.ReasonForIncompletion = reason;
-        workflow.EndTime = tx.Now;
-        CancelPendingTasks(tx, state);
-        workflow.Output = ComputeOutput(state);
-        var failed = state.Tasks.Where(t => t.Status is ConductorTaskStatus.FAILED or ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR
-            or ConductorTaskStatus.TIMED_OUT).ToList();
-        workflow.FailedReferenceTaskNames = failed.Select(t => t.ReferenceTaskName!).Distinct().ToList();
-        workflow.FailedTaskNames = failed.Select(t => t.TaskDefName!).Distinct().ToList();
-        _logger.LogDebug("Workflow {WorkflowId} ({Name}) ended {Status}: {Reason}", workflow.WorkflowId, workflow.WorkflowName, status, reason);
-        if (triggerFailureWorkflow && status != WorkflowStatus.COMPLETED)
+        if (state.LatestByRef(RefFor(wt, iteration)) is not null)
         {
-            StartFailureWorkflow(tx, state, failedTask);
+            return;
         }
-        NotifyParent(tx, state);
+        OperatorRegistry.For(wt.Type).Schedule(new OperatorContext(this, tx, state), wt, iteration);
     }
 
-    /// <summary>Completes a workflow because a TERMINATE task said COMPLETED.</summary>
-    private void CompleteByTerminate(Tx tx, WorkflowState state)
-    {
-        var workflow = state.Workflow;
-        workflow.Status = WorkflowStatus.COMPLETED;
-        workflow.EndTime = tx.Now;
-        CancelPendingTasks(tx, state);
-        workflow.Output = ComputeOutput(state);
-        NotifyParent(tx, state);
-    }
+    /// <summary>While a fork maps its branches, starts wait until every branch task exists (as Conductor's mappers
+    /// create all tasks before any runs), so e.g. a TERMINATE in one branch cancels the others.</summary>
+    private List<(ConductorTask Task, long VisibleAt)>? _deferredStarts;
 
-    private void CancelPendingTasks(Tx tx, WorkflowState state)
+    internal void StartOrDefer(Tx tx, WorkflowState state, ConductorTask task, long visibleAt)
     {
-        foreach (var task in state.Tasks)
+        if (_deferredStarts is not null)
         {
-            if ((task.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal())
+            _deferredStarts.Add((task, visibleAt));
+            return;
+        }
+        StartTask(tx, state, task, visibleAt);
+    }
+
+    internal void MapThenStart(Tx tx, WorkflowState state, Action map)
+    {
+        var outer = _deferredStarts;
+        _deferredStarts = new List<(ConductorTask, long)>();
+        List<(ConductorTask Task, long VisibleAt)> pending;
+        try
+        {
+            map();
+        }
+        finally
+        {
+            pending = _deferredStarts;
+            _deferredStarts = outer;
+        }
+        foreach (var (task, visibleAt) in pending)
+        {
+            if (!state.Workflow.Status.IsTerminal() && !(task.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal())
+            {
+                StartOrDefer(tx, state, task, visibleAt);
+            }
+        }
+    }
+
+    internal static void Add(WorkflowState state, ConductorTask task)
+    {
+        task.Seq = state.NextSeq();
+        state.Tasks.Add(task);
+    }
+
+    /// <summary>Starts a newly created (or retried) task: worker tasks go to their queue (in their domain, visible at
+    /// <paramref name="visibleAt"/>); system tasks are started by their operator.</summary>
+    internal void StartTask(Tx tx, WorkflowState state, ConductorTask task, long visibleAt)
+    {
+        var op = OperatorRegistry.Of(task);
+        if (op.IsWorker)
+        {
+            task.Domain = ResolveDomain(tx, state, task.TaskType!);
+            var queue = QueueName(task.TaskType!, task.Domain);
+            tx.Store.Enqueue(task.TaskId!, queue, visibleAt, state.Workflow.Priority, tx.Now);
+            tx.WokenQueues.Add(queue);
+            return;
+        }
+        op.Start(new OperatorContext(this, tx, state), task, visibleAt);
+    }
+
+    // ---- scripts (evaluated outside the writer lock) -------------------------------------------------------------
+
+    internal static void RequestScript(Tx tx, WorkflowState state, ScriptJob job)
+    {
+        tx.Store.Enqueue(job.TaskId, ScriptJob.Queue, tx.Now + ScriptJob.LeaseMs, state.Workflow.Priority, tx.Now);
+        tx.ScriptJobs.Add(job);
+    }
+
+    /// <summary>Applies finished script evaluations: each to its task if the task still waits for it (the queue entry
+    /// is the claim: the first to apply removes it), then decides the workflow.</summary>
+    public void ApplyScripts(Tx tx, IEnumerable<ScriptJob> jobs)
+    {
+        foreach (var job in jobs)
+        {
+            if (!tx.Store.IsQueued(job.TaskId))
             {
                 continue;
             }
-            task.Status = ConductorTaskStatus.CANCELED;
-            task.EndTime = tx.Now;
-            task.UpdateTime = tx.Now;
-            tx.Store.Dequeue(task.TaskId!);
-            if (task.TaskType == WorkflowTaskTypes.SubWorkflow && task.SubWorkflowId is { } childId && tx.Load(childId) is { } child)
+            tx.Store.Dequeue(job.TaskId);
+            if (tx.Load(job.WorkflowId) is not { } state || state.Workflow.Status.IsTerminal()
+                || state.TaskById(job.TaskId) is not { } task || (task.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal())
             {
-                EndWorkflow(tx, child, WorkflowStatus.TERMINATED, "Parent workflow has been terminated with status " + state.Workflow.Status,
-                    null, triggerFailureWorkflow: false);
+                continue;
             }
+            OperatorRegistry.Of(task).ApplyScript(new OperatorContext(this, tx, state), task, job);
+            Decide(tx, state);
         }
     }
 
-    private void StartFailureWorkflow(Tx tx, WorkflowState state, ConductorTask? failedTask)
+    /// <summary>Takes up evaluations whose lease ran out (the process that asked for them stopped): captures their
+    /// input again and extends the lease.</summary>
+    public List<ScriptJob> ClaimDueScripts(Tx tx, int limit)
     {
-        var workflow = state.Workflow;
-        var name = state.Definition.FailureWorkflow;
-        if (string.IsNullOrWhiteSpace(name))
+        var jobs = new List<ScriptJob>();
+        foreach (var taskId in tx.Store.DueTaskIds(ScriptJob.Queue, tx.Now, limit))
         {
-            return;
-        }
-        // "${workflow.input.key}": the third dot-segment names the input key (Conductor's special case).
-        if (name!.StartsWith("${", StringComparison.Ordinal))
-        {
-            var segments = name.Trim('$', '{', '}').Split('.');
-            name = segments.Length >= 3 && workflow.Input is not null && workflow.Input.TryGetValue(segments[2], out var value)
-                ? value as string
-                : null;
-            if (string.IsNullOrWhiteSpace(name))
+            var workflowId = tx.Store.GetTaskWorkflowId(taskId);
+            var state = workflowId is null ? null : tx.Load(workflowId);
+            var task = state?.TaskById(taskId);
+            var job = state is null || task is null || state.Workflow.Status.IsTerminal() || (task.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal()
+                ? null
+                : OperatorRegistry.Of(task).ScriptFor(new OperatorContext(this, tx, state), task);
+            if (job is null)
             {
-                return;
+                tx.Store.Dequeue(taskId);
+                continue;
             }
+            tx.Store.Postpone(taskId, tx.Now + ScriptJob.LeaseMs);
+            jobs.Add(job);
         }
-        var input = ConductorJson.CloneMap(workflow.Input);
-        input["workflowId"] = workflow.WorkflowId;
-        input["reason"] = workflow.ReasonForIncompletion;
-        input["failureStatus"] = workflow.Status.ToString();
-        if (failedTask is not null)
-        {
-            input["failureTaskId"] = failedTask.TaskId;
-        }
-        input["failedWorkflow"] = ToPlain(workflow);
-        try
-        {
-            var failureState = StartWorkflow(tx, new StartWorkflowRequest
-            {
-                Name = name!,
-                Version = state.Definition.FailureWorkflowVersion,
-                Input = input,
-                CorrelationId = workflow.CorrelationId,
-                TaskToDomain = workflow.TaskToDomain,
-            });
-            (workflow.Output ??= new())["conductor.failure_workflow"] = failureState.Id;
-        }
-        catch (ConductorException e)
-        {
-            (workflow.Output ??= new())["conductor.failure_workflow"] = "Error starting failure workflow " + name + ": " + e.Message;
-            _logger.LogWarning("Could not start failure workflow {Name} for {WorkflowId}: {Message}", name, workflow.WorkflowId, e.Message);
-        }
+        return jobs;
     }
 
-    private void NotifyParent(Tx tx, WorkflowState state)
+    internal static void Finish(Tx tx, ConductorTask task, ConductorTaskStatus status, string? reason = null)
     {
-        var workflow = state.Workflow;
-        if (workflow.ParentWorkflowId is null || workflow.ParentWorkflowTaskId is null || tx.Load(workflow.ParentWorkflowId) is not { } parent)
+        task.Status = status;
+        if (reason is not null)
         {
-            return;
+            task.ReasonForIncompletion = reason;
         }
-        var task = parent.TaskById(workflow.ParentWorkflowTaskId);
-        if (task is null || (task.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal())
+        if (task.StartTime == 0)
         {
-            return;
+            task.StartTime = tx.Now;
         }
-        task.Status = workflow.Status switch
-        {
-            WorkflowStatus.COMPLETED => ConductorTaskStatus.COMPLETED,
-            WorkflowStatus.TERMINATED => ConductorTaskStatus.CANCELED,
-            WorkflowStatus.TIMED_OUT => ConductorTaskStatus.TIMED_OUT,
-            _ => ConductorTaskStatus.FAILED,
-        };
-        var output = new Dictionary<string, object?>(StringComparer.Ordinal) { ["subWorkflowId"] = workflow.WorkflowId };
-        foreach (var pair in workflow.Output ?? new())
-        {
-            output[pair.Key] = ConductorJson.DeepClone(pair.Value);
-        }
-        task.OutputData = output;
-        task.ReasonForIncompletion = workflow.ReasonForIncompletion;
         task.EndTime = tx.Now;
         task.UpdateTime = tx.Now;
-        Decide(tx, parent);
     }
 
-    // ---- failures and retries (§4.4) ----------------------------------------------------------------------------
+    // ---- domains (§4.2) -----------------------------------------------------------------------------------------
 
-    private void HandleUnsuccessful(Tx tx, WorkflowState state, ConductorTask task)
+    /// <summary>How long a domain counts as having active workers after its last poll (Conductor's activeWorkerLastPollTimeout).</summary>
+    private const long ActiveWorkerWindowMs = 10_000;
+
+    private static string? ResolveDomain(Tx tx, WorkflowState state, string taskType)
     {
-        var wt = task.WorkflowTask ?? new WorkflowTask { Name = task.TaskDefName ?? "", TaskReferenceName = task.ReferenceTaskName ?? "" };
-        var def = EffectiveDef(task);
-        var status = task.Status ?? ConductorTaskStatus.FAILED;
-        var expected = wt.RetryCount ?? def.RetryCount;
-        var retriable = status is ConductorTaskStatus.FAILED or ConductorTaskStatus.TIMED_OUT
-            && !BuiltIns.Contains(wt.Type) && !BuiltIns.Contains(task.TaskType ?? "")
-            && task.RetryCount < expected
-            && !TotalTimeoutExhausted(state, task, def, tx.Now);
-        if (retriable)
-        {
-            Retry(tx, state, task, def);
-            return;
-        }
-        if (wt.Optional)
-        {
-            task.Status = ConductorTaskStatus.COMPLETED_WITH_ERRORS;
-            return;
-        }
-        if (wt.Permissive)
-        {
-            return;
-        }
-        var workflowStatus = status switch
-        {
-            ConductorTaskStatus.CANCELED => WorkflowStatus.TERMINATED,
-            ConductorTaskStatus.TIMED_OUT => WorkflowStatus.TIMED_OUT,
-            _ => WorkflowStatus.FAILED,
-        };
-        EndWorkflow(tx, state, workflowStatus,
-            $"Task {task.TaskId} failed with status: {workflowStatus} and reason: '{task.ReasonForIncompletion}'", task);
-    }
-
-    private static bool TotalTimeoutExhausted(WorkflowState state, ConductorTask task, TaskDef def, long now)
-    {
-        if (def.TotalTimeoutSeconds is not > 0)
-        {
-            return false;
-        }
-        var first = state.Tasks.Where(t => t.ReferenceTaskName == task.ReferenceTaskName).Min(t => t.ScheduledTime);
-        return now - first >= def.TotalTimeoutSeconds.Value * 1000;
-    }
-
-    /// <summary>Delay in milliseconds before retry number <paramref name="retryCount"/>+1 (§4.4).</summary>
-    internal long RetryDelayMs(TaskDef def, int retryCount)
-    {
-        long seconds = def.RetryLogic switch
-        {
-            RetryLogic.LINEAR_BACKOFF => (long)def.RetryDelaySeconds * def.BackoffScaleFactor * (retryCount + 1),
-            RetryLogic.EXPONENTIAL_BACKOFF => retryCount >= 31 ? int.MaxValue : (long)def.RetryDelaySeconds * (1L << retryCount),
-            _ => def.RetryDelaySeconds,
-        };
-        if (seconds > int.MaxValue)
-        {
-            seconds = int.MaxValue;
-        }
-        if (def.MaxRetryDelaySeconds is > 0 && seconds > def.MaxRetryDelaySeconds.Value)
-        {
-            seconds = def.MaxRetryDelaySeconds.Value;
-        }
-        var jitter = def.BackoffJitterMs is > 0 ? _jitter.Next(def.BackoffJitterMs.Value + 1) : 0;
-        return Math.Max(0, seconds) * 1000 + jitter;
-    }
-
-    private void Retry(Tx tx, WorkflowState state, ConductorTask failed, TaskDef def)
-    {
-        var delayMs = RetryDelayMs(def, failed.RetryCount);
-        var retry = Clone(failed);
-        retry.WorkflowTask = failed.WorkflowTask; // keep the definition's own node (stored by reference)
-        retry.TaskId = Ids.New();
-        retry.RetryCount = failed.RetryCount + 1;
-        retry.RetriedTaskId = failed.TaskId;
-        retry.Status = ConductorTaskStatus.SCHEDULED;
-        retry.PollCount = 0;
-        retry.OutputData = new Dictionary<string, object?>();
-        retry.ReasonForIncompletion = null;
-        retry.StartTime = 0;
-        retry.EndTime = 0;
-        retry.WorkerId = null;
-        retry.Executed = false;
-        retry.Retried = false;
-        retry.ScheduledTime = tx.Now;
-        retry.UpdateTime = tx.Now;
-        retry.SubWorkflowId = null;
-        retry.StartDelayInSeconds = (int)(delayMs / 1000);
-        retry.CallbackAfterSeconds = delayMs / 1000;
-        var input = ConductorJson.CloneMap(failed.InputData);
-        if (retry.WorkflowTask is { } wt)
-        {
-            foreach (var pair in Inputs.ResolveTaskInput(state, wt.InputParameters, def, retry.TaskId))
-            {
-                input[pair.Key] = pair.Value;
-            }
-        }
-        retry.InputData = input;
-        failed.Retried = true;
-        retry.Seq = state.NextSeq();
-        state.Tasks.Add(retry);
-        _logger.LogDebug("Retrying task {Ref} of {WorkflowId} (attempt {Attempt}) in {Delay} ms", failed.ReferenceTaskName,
-            state.Id, retry.RetryCount, delayMs);
-        StartTask(tx, state, retry, tx.Now + delayMs);
-    }
-
-    // ---- timeouts (§4.5) ----------------------------------------------------------------------------------------
-
-    private bool CheckWorkflowTimeout(Tx tx, WorkflowState state)
-    {
-        var def = state.Definition;
-        if (def.TimeoutSeconds <= 0 || def.TimeoutPolicy != WorkflowTimeoutPolicy.TIME_OUT_WF || state.Workflow.Status != WorkflowStatus.RUNNING)
-        {
-            return false;
-        }
-        var since = state.Workflow.LastRetriedTime > 0 ? state.Workflow.LastRetriedTime : state.Workflow.CreateTime ?? 0;
-        var elapsed = tx.Now - since;
-        if (elapsed < def.TimeoutSeconds * 1000)
-        {
-            return false;
-        }
-        EndWorkflow(tx, state, WorkflowStatus.TIMED_OUT,
-            $"Workflow timed out after {elapsed / 1000} seconds. Timeout configured as {def.TimeoutSeconds} seconds. Timeout policy configured to {def.TimeoutPolicy}",
-            null);
-        return true;
-    }
-
-    private bool CheckTimeouts(Tx tx, WorkflowState state, ConductorTask task)
-    {
-        if (!IsWorkerTask(task))
-        {
-            return false;
-        }
-        var def = EffectiveDef(task);
-        var now = tx.Now;
-        if (def.TimeoutSeconds > 0 && task.StartTime > 0)
-        {
-            var elapsed = now - (task.StartTime + task.StartDelayInSeconds * 1000L);
-            if (elapsed >= def.TimeoutSeconds * 1000)
-            {
-                var reason = $"Task timed out after {elapsed / 1000} seconds. Timeout configured as {def.TimeoutSeconds} seconds. Timeout policy configured to {def.TimeoutPolicy}";
-                if (ApplyTimeoutPolicy(tx, state, task, def, reason))
-                {
-                    return true;
-                }
-            }
-        }
-        if (task.Status == ConductorTaskStatus.SCHEDULED && def.PollTimeoutSeconds is > 0)
-        {
-            var elapsed = now - (task.ScheduledTime + task.StartDelayInSeconds * 1000L);
-            if (elapsed >= (def.PollTimeoutSeconds.Value + task.CallbackAfterSeconds) * 1000)
-            {
-                var reason = $"Task poll timed out after {elapsed / 1000} seconds. Poll timeout configured as {def.PollTimeoutSeconds} seconds. Timeout policy configured to {def.TimeoutPolicy}";
-                if (ApplyTimeoutPolicy(tx, state, task, def, reason))
-                {
-                    return true;
-                }
-            }
-        }
-        if (task.Status == ConductorTaskStatus.IN_PROGRESS && task.ResponseTimeoutSeconds != 0
-            && now - task.UpdateTime >= (task.ResponseTimeoutSeconds + task.CallbackAfterSeconds) * 1000)
-        {
-            // Response timeout ignores the policy: the task is timed out and the retry rules decide (§4.5).
-            MarkTimedOut(tx, task, $"responseTimeout: {task.ResponseTimeoutSeconds} exceeded for taskId: {task.TaskId} with Task Definition: {task.TaskDefName}");
-            return true;
-        }
-        return false;
-    }
-
-    private bool ApplyTimeoutPolicy(Tx tx, WorkflowState state, ConductorTask task, TaskDef def, string reason)
-    {
-        switch (def.TimeoutPolicy)
-        {
-            case TaskTimeoutPolicy.ALERT_ONLY:
-                _logger.LogWarning("{Reason} (task {TaskId} of workflow {WorkflowId})", reason, task.TaskId, state.Id);
-                return false;
-            case TaskTimeoutPolicy.RETRY:
-                MarkTimedOut(tx, task, reason);
-                return true;
-            default:
-                MarkTimedOut(tx, task, reason);
-                task.Executed = true;
-                EndWorkflow(tx, state, WorkflowStatus.TIMED_OUT, reason, task);
-                return true;
-        }
-    }
-
-    private static void MarkTimedOut(Tx tx, ConductorTask task, string reason)
-    {
-        task.Status = ConductorTaskStatus.TIMED_OUT;
-        task.ReasonForIncompletion = reason;
-        task.EndTime = tx.Now;
-        task.UpdateTime = tx.Now;
-        tx.Store.Dequeue(task.TaskId!);
-    }
-
-    /// <summary>When the sweeper must next look at this workflow (a timeout or a WAIT deadline), or null.</summary>
-    public static long? WakeAt(WorkflowState state)
-    {
-        var workflow = state.Workflow;
-        if (workflow.Status != WorkflowStatus.RUNNING)
+        var map = state.Workflow.TaskToDomain;
+        if (map is null || map.Count == 0)
         {
             return null;
         }
-        long? wake = null;
-        void Consider(long at) => wake = wake is null || at < wake ? at : wake;
-
-        var def = workflow.WorkflowDefinition;
-        if (def is { TimeoutSeconds: > 0, TimeoutPolicy: WorkflowTimeoutPolicy.TIME_OUT_WF })
+        if (!map.TryGetValue(taskType, out var value) && !map.TryGetValue("*", out value))
         {
-            var since = workflow.LastRetriedTime > 0 ? workflow.LastRetriedTime : workflow.CreateTime ?? 0;
-            Consider(since + def.TimeoutSeconds * 1000);
+            return null;
         }
-        foreach (var task in state.Tasks)
+        var domains = (value ?? "").Split(',').Select(d => d.Trim()).Where(d => d.Length > 0).ToArray();
+        if (domains.Length == 0)
         {
-            var status = task.Status ?? ConductorTaskStatus.SCHEDULED;
-            if (task.Retried || status.IsTerminal())
+            return null;
+        }
+        foreach (var domain in domains)
+        {
+            if (string.Equals(domain, "NO_DOMAIN", StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
-            if (task.TaskType == WorkflowTaskTypes.Wait && WaitDeadline(task) is { } deadline)
+            if (domains.Length > 1 && tx.Store.LastPollTime(taskType, domain) is { } last && tx.Now - last <= ActiveWorkerWindowMs)
             {
-                Consider(deadline);
-            }
-            if (!IsWorkerTask(task))
-            {
-                continue;
-            }
-            var taskDef = EffectiveDef(task);
-            var policyActs = taskDef.TimeoutPolicy != TaskTimeoutPolicy.ALERT_ONLY;
-            if (taskDef.TimeoutSeconds > 0 && task.StartTime > 0 && policyActs)
-            {
-                Consider(task.StartTime + task.StartDelayInSeconds * 1000L + taskDef.TimeoutSeconds * 1000);
-            }
-            if (status == ConductorTaskStatus.SCHEDULED && taskDef.PollTimeoutSeconds is > 0 && policyActs)
-            {
-                Consider(task.ScheduledTime + task.StartDelayInSeconds * 1000L + (taskDef.PollTimeoutSeconds.Value + task.CallbackAfterSeconds) * 1000);
-            }
-            if (status == ConductorTaskStatus.IN_PROGRESS && task.ResponseTimeoutSeconds != 0)
-            {
-                Consider(task.UpdateTime + (task.ResponseTimeoutSeconds + task.CallbackAfterSeconds) * 1000);
+                return domain;
             }
         }
-        return wake;
+        var fallback = domains[domains.Length - 1];
+        return string.Equals(fallback, "NO_DOMAIN", StringComparison.OrdinalIgnoreCase) ? null : fallback;
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------
 
-    internal static bool IsWorkerTask(ConductorTask task)
-    {
-        var type = task.WorkflowTask?.Type ?? WorkflowTaskTypes.Simple;
-        return type == WorkflowTaskTypes.Dynamic || !SystemTypes.Contains(type);
-    }
+    /// <summary>Whether workers run the task (through a queue), rather than the engine.</summary>
+    internal static bool IsWorkerTask(ConductorTask task) => OperatorRegistry.Of(task).IsWorker;
 
     /// <summary>The TaskDef in force for a task: its snapshot, else Conductor's ad-hoc default (worker tasks get the
     /// TaskDef defaults; system tasks get no retries and no response timeout).</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ConductorTools.Api;
+using ConductorTools.Engine.Execution.Operators;
 using ConductorTools.Model;
 
 namespace ConductorTools.Engine.Execution;
@@ -127,7 +128,7 @@ internal static class DefinitionChecks
             Collect(def.Tasks[i], $"{path}.tasks[{i}]", walk);
         }
 
-        var context = new TaskContext(def, registeredTaskDef);
+        var context = new RegistrationContext(def, registeredTaskDef);
         foreach (var (task, taskPath) in walk)
         {
             CheckTask(task, taskPath, context, errors);
@@ -151,27 +152,6 @@ internal static class DefinitionChecks
         if (errors.Count > 0)
         {
             throw ConductorException.BadRequest(Message, errors);
-        }
-    }
-
-    private sealed class TaskContext(WorkflowDef def, Func<string, TaskDef?>? registeredTaskDef)
-    {
-        public WorkflowDef Def { get; } = def;
-
-        private readonly Dictionary<string, TaskDef?> _registered = new(StringComparer.Ordinal);
-
-        public TaskDef? Registered(string name)
-        {
-            if (registeredTaskDef is null || string.IsNullOrEmpty(name))
-            {
-                return null;
-            }
-            if (!_registered.TryGetValue(name, out var found))
-            {
-                found = registeredTaskDef(name);
-                _registered[name] = found;
-            }
-            return found;
         }
     }
 
@@ -213,7 +193,7 @@ internal static class DefinitionChecks
         }
     }
 
-    private static void CheckTask(WorkflowTask task, string path, TaskContext context, List<ValidationError> errors)
+    private static void CheckTask(WorkflowTask task, string path, RegistrationContext context, List<ValidationError> errors)
     {
         var name = task.Name;
         var reference = task.TaskReferenceName;
@@ -243,249 +223,30 @@ internal static class DefinitionChecks
             errors.Add(new ValidationError(path + ".type", $"WorkflowTask type cannot be null or empty (taskReferenceName: {reference})"));
             return;
         }
-        if (Unsupported.Contains(type))
+        if (!OperatorRegistry.IsRegistered(type))
         {
-            errors.Add(new ValidationError(path + ".type",
-                $"Task type {type} (taskReferenceName: {reference}) is not supported by the embedded engine; run this workflow on a Conductor server or use another task type.",
-                type));
-            return;
-        }
-        if (!Known.Contains(type))
-        {
-            errors.Add(new ValidationError(path + ".type",
-                $"Task type {type} (taskReferenceName: {reference}) is not a Conductor task type. For a task run by workers use type SIMPLE "
-                + "(workers poll the task's name). The embedded engine does not run unknown types as USER_DEFINED worker tasks, "
-                + "since it cannot tell them from system tasks of Conductor server modules it does not have.",
-                type));
+            errors.Add(OperatorRegistry.IsRefused(type)
+                ? new ValidationError(path + ".type",
+                    $"Task type {type} (taskReferenceName: {reference}) is not supported by the embedded engine; run this workflow on a Conductor server or use another task type.",
+                    type)
+                : new ValidationError(path + ".type",
+                    $"Task type {type} (taskReferenceName: {reference}) is not a Conductor task type. For a task run by workers use type SIMPLE "
+                    + "(workers poll the task's name). The embedded engine does not run unknown types as USER_DEFINED worker tasks, "
+                    + "since it cannot tell them from system tasks of Conductor server modules it does not have.",
+                    type));
             return;
         }
 
-        switch (type)
-        {
-            case WorkflowTaskTypes.Switch:
-                CheckSwitch(task, path, errors);
-                break;
-            case WorkflowTaskTypes.Decision:
-                CheckDecision(task, path, errors);
-                break;
-            case WorkflowTaskTypes.ForkJoin:
-                if (task.ForkTasks is null || task.ForkTasks.Count == 0)
-                {
-                    errors.Add(Required(path, "forkTasks", "at least one branch", task));
-                }
-                break;
-            case WorkflowTaskTypes.ForkJoinDynamic:
-                CheckDynamicFork(task, path, errors);
-                break;
-            case WorkflowTaskTypes.DoWhile:
-                // Conductor's validator still asks for loopCondition, but list mode (items, or Orkes' _items input;
-                // added in 2026) documents it as optional and its executor runs without one; the engine follows that.
-                if (task.LoopCondition is null && !IsListLoop(task))
-                {
-                    errors.Add(Required(path, "loopCondition", null, task));
-                }
-                if (task.LoopOver is null || task.LoopOver.Count == 0)
-                {
-                    errors.Add(Required(path, "loopOver", "at least one task", task));
-                }
-                break;
-            case WorkflowTaskTypes.Dynamic:
-                if (task.DynamicTaskNameParam is null)
-                {
-                    errors.Add(Required(path, "dynamicTaskNameParam", null, task));
-                }
-                break;
-            case WorkflowTaskTypes.SubWorkflow:
-                CheckSubWorkflow(task, path, errors);
-                break;
-            case WorkflowTaskTypes.Terminate:
-                CheckTerminate(task, path, errors);
-                break;
-            case WorkflowTaskTypes.Wait:
-                CheckWait(task, path, errors);
-                break;
-            case WorkflowTaskTypes.Http:
-                CheckHttp(task, path, context, errors);
-                break;
-        }
-
-        foreach (var (field, script) in ScriptsOf(task))
+        var op = OperatorRegistry.For(type);
+        op.Validate(task, path, context, errors);
+        foreach (var (field, script) in op.ScriptsToCheck(task))
         {
             if (Scripting.JavaScript.SyntaxError(script) is { } problem)
             {
                 errors.Add(new ValidationError($"{path}.{field}",
-                    $"{field} of {type} task {reference} is not valid JavaScript (ES5.1): {problem}", script));
+                    $"{field} of {type} task {reference} is not valid JavaScript: {problem}", script));
             }
         }
-    }
-
-    /// <summary>A DO_WHILE in list mode: a non-blank <c>items</c>, or an <c>_items</c> input holding text or a list.</summary>
-    private static bool IsListLoop(WorkflowTask task)
-    {
-        if (!string.IsNullOrWhiteSpace(task.Items))
-        {
-            return true;
-        }
-        object? items = null;
-        task.InputParameters?.TryGetValue("_items", out items);
-        return items switch
-        {
-            string text => text.Trim().Length > 0,
-            null => false,
-            _ => items is System.Collections.IEnumerable,
-        };
-    }
-
-    private static void CheckSwitch(WorkflowTask task, string path, List<ValidationError> errors)
-    {
-        if (task.EvaluatorType is null)
-        {
-            errors.Add(Required(path, "evaluatorType", null, task));
-        }
-        if (task.Expression is null)
-        {
-            errors.Add(Required(path, "expression", null, task));
-        }
-        CheckDecisionCases(task, path, errors);
-    }
-
-    private static void CheckDecision(WorkflowTask task, string path, List<ValidationError> errors)
-    {
-        if (task.CaseValueParam is null && task.CaseExpression is null)
-        {
-            errors.Add(new ValidationError(path,
-                $"caseValueParam or caseExpression is required for a {task.Type} task (taskName: {task.Name}, taskReferenceName: {task.TaskReferenceName})"));
-        }
-        CheckDecisionCases(task, path, errors);
-    }
-
-    private static void CheckDecisionCases(WorkflowTask task, string path, List<ValidationError> errors)
-    {
-        // Conductor's default is an empty map, which it rejects: at least one case, even if a default case is given.
-        if (task.DecisionCases is null || task.DecisionCases.Count == 0)
-        {
-            errors.Add(Required(path, "decisionCases", "at least one case", task));
-        }
-    }
-
-    private static void CheckDynamicFork(WorkflowTask task, string path, List<ValidationError> errors)
-    {
-        // Three ways to describe the branches: forkTaskInputs (+ forkTaskName/forkTaskType/forkTaskWorkflow) in the input,
-        // the deprecated dynamicForkJoinTasksParam, or dynamicForkTasksParam with dynamicForkTasksInputParamName.
-        if (task.InputParameters is { } input && input.ContainsKey("forkTaskInputs"))
-        {
-            return;
-        }
-        var legacy = task.DynamicForkJoinTasksParam is not null;
-        if (legacy && (task.DynamicForkTasksParam is not null || task.DynamicForkTasksInputParamName is not null))
-        {
-            errors.Add(new ValidationError(path,
-                $"{task.Type} task {task.TaskReferenceName} mixes dynamicForkJoinTasksParam with dynamicForkTasksParam/dynamicForkTasksInputParamName; use one or the other"));
-            return;
-        }
-        if (legacy)
-        {
-            return;
-        }
-        if (task.DynamicForkTasksParam is null)
-        {
-            errors.Add(Required(path, "dynamicForkTasksParam", null, task));
-        }
-        if (task.DynamicForkTasksInputParamName is null)
-        {
-            errors.Add(Required(path, "dynamicForkTasksInputParamName", null, task));
-        }
-    }
-
-    private static void CheckSubWorkflow(WorkflowTask task, string path, List<ValidationError> errors)
-    {
-        var param = task.SubWorkflowParam;
-        if (param is null)
-        {
-            errors.Add(Required(path, "subWorkflowParam", null, task));
-            return;
-        }
-        switch (param.WorkflowDefinition)
-        {
-            case null:
-                if (string.IsNullOrEmpty(param.Name))
-                {
-                    errors.Add(new ValidationError(path + ".subWorkflowParam.name",
-                        $"subWorkflowParam of {task.Type} task {task.TaskReferenceName} needs a name (or an inline workflowDefinition)"));
-                }
-                break;
-            case string text when !(text.StartsWith("${", StringComparison.Ordinal) && text.EndsWith("}", StringComparison.Ordinal)):
-                errors.Add(new ValidationError(path + ".subWorkflowParam.workflowDefinition",
-                    $"subWorkflowParam.workflowDefinition of task {task.TaskReferenceName} is a string but not a ${{...}} expression", text));
-                break;
-        }
-    }
-
-    private static void CheckTerminate(WorkflowTask task, string path, List<ValidationError> errors)
-    {
-        if (task.Optional)
-        {
-            errors.Add(new ValidationError(path + ".optional", $"A TERMINATE task cannot be optional (taskReferenceName: {task.TaskReferenceName})"));
-        }
-        object? status = null;
-        task.InputParameters?.TryGetValue("terminationStatus", out status);
-        if (status is not ("COMPLETED" or "FAILED" or "TERMINATED"))
-        {
-            errors.Add(new ValidationError(path + ".inputParameters.terminationStatus",
-                $"A TERMINATE task needs inputParameters.terminationStatus set to COMPLETED, FAILED or TERMINATED (taskReferenceName: {task.TaskReferenceName})",
-                status is null ? null : Text(status)));
-        }
-    }
-
-    private static void CheckWait(WorkflowTask task, string path, List<ValidationError> errors)
-    {
-        object? durationValue = null, untilValue = null;
-        task.InputParameters?.TryGetValue("duration", out durationValue);
-        task.InputParameters?.TryGetValue("until", out untilValue);
-        var duration = durationValue is null ? "" : Text(durationValue);
-        var until = untilValue is null ? "" : Text(untilValue);
-        var hasDuration = duration.Trim().Length > 0;
-        var hasUntil = until.Trim().Length > 0;
-        if (hasDuration && hasUntil)
-        {
-            errors.Add(new ValidationError(path + ".inputParameters",
-                $"WAIT task {task.TaskReferenceName} has both 'duration' and 'until'; give only one"));
-        }
-        // Literal values must parse; expressions are checked when the task runs.
-        try
-        {
-            if (hasDuration && !duration.StartsWith("${", StringComparison.Ordinal))
-            {
-                Scripts.ParseDuration(duration);
-            }
-            else if (hasUntil && !until.StartsWith("${", StringComparison.Ordinal))
-            {
-                Scripts.ParseUntil(until);
-            }
-        }
-        catch (FormatException e)
-        {
-            errors.Add(new ValidationError(path + ".inputParameters." + (hasDuration ? "duration" : "until"),
-                $"WAIT task {task.TaskReferenceName}: {e.Message}", hasDuration ? duration : until));
-        }
-    }
-
-    private static void CheckHttp(WorkflowTask task, string path, TaskContext context, List<ValidationError> errors)
-    {
-        var input = task.InputParameters;
-        if (input is not null && (input.ContainsKey("http_request") || input.ContainsKey("uri") || input.ContainsKey("method")))
-        {
-            return;
-        }
-        // The request may come from the task definition's input template: the inline one, else the registered one.
-        var def = task.TaskDefinition ?? context.Registered(task.Name);
-        if (def?.InputTemplate is { } template && template.ContainsKey("http_request"))
-        {
-            return;
-        }
-        errors.Add(new ValidationError(path + ".inputParameters",
-            $"HTTP task {task.TaskReferenceName} (taskName: {task.Name}) needs inputParameters.http_request, or uri and method in inputParameters, "
-            + "or an http_request in its task definition's inputTemplate"));
     }
 
     private static void CheckStateChangeEvents(WorkflowTask task, string path, List<ValidationError> errors)
@@ -615,54 +376,13 @@ internal static class DefinitionChecks
         }
     }
 
-    private static IEnumerable<(string Field, string Script)> ScriptsOf(WorkflowTask task)
-    {
-        if (task.Type == WorkflowTaskTypes.Switch && task.EvaluatorType is "javascript" or "graaljs" && !string.IsNullOrWhiteSpace(task.Expression))
-        {
-            yield return ("expression", task.Expression!);
-        }
-        if (task.Type == WorkflowTaskTypes.Decision && !string.IsNullOrWhiteSpace(task.CaseExpression))
-        {
-            yield return ("caseExpression", task.CaseExpression!);
-        }
-        if (task.Type == WorkflowTaskTypes.DoWhile && !string.IsNullOrWhiteSpace(task.LoopCondition))
-        {
-            yield return ("loopCondition", task.LoopCondition!);
-        }
-        if (task.Type == WorkflowTaskTypes.Inline && task.InputParameters is { } input
-            && (!input.TryGetValue("evaluatorType", out var e) || e is null or "javascript" or "graaljs")
-            && input.TryGetValue("expression", out var expression) && expression is string text && !text.Contains("${"))
-        {
-            yield return ("inputParameters.expression", text);
-        }
-    }
-
-    private static ValidationError Required(string path, string field, string? what, WorkflowTask task) =>
+    internal static ValidationError Required(string path, string field, string? what, WorkflowTask task) =>
         new(path + "." + field, what is null
             ? $"{field} is required for a {task.Type} task (taskName: {task.Name}, taskReferenceName: {task.TaskReferenceName})"
             : $"{field} must have {what} for a {task.Type} task (taskName: {task.Name}, taskReferenceName: {task.TaskReferenceName})");
 
-    private static ValidationError Field(string path, string field, string message, object? value) =>
+    internal static ValidationError Field(string path, string field, string message, object? value) =>
         new(path + "." + field, message, value is null ? null : Text(value));
 
-    private static string Text(object value) => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
-
-    /// <summary>The type strings of conductor-oss's <c>TaskType</c> that a workflow task may carry.</summary>
-    private static readonly HashSet<string> Known = new(StringComparer.Ordinal)
-    {
-        WorkflowTaskTypes.Simple, WorkflowTaskTypes.Dynamic, WorkflowTaskTypes.ForkJoin, WorkflowTaskTypes.ForkJoinDynamic,
-        WorkflowTaskTypes.Decision, WorkflowTaskTypes.Switch, WorkflowTaskTypes.Join, WorkflowTaskTypes.DoWhile,
-        WorkflowTaskTypes.SubWorkflow, WorkflowTaskTypes.StartWorkflow, WorkflowTaskTypes.Wait, WorkflowTaskTypes.Human,
-        WorkflowTaskTypes.UserDefined, WorkflowTaskTypes.Http, WorkflowTaskTypes.Inline, WorkflowTaskTypes.Terminate,
-        WorkflowTaskTypes.SetVariable, WorkflowTaskTypes.Noop,
-    };
-
-    /// <summary>System task types Conductor has but the embedded engine does not run.</summary>
-    private static readonly HashSet<string> Unsupported = new(StringComparer.Ordinal)
-    {
-        WorkflowTaskTypes.Event, WorkflowTaskTypes.KafkaPublish, WorkflowTaskTypes.JsonJqTransform, WorkflowTaskTypes.Lambda, WorkflowTaskTypes.ExclusiveJoin,
-        "JDBC", "LLM_TEXT_COMPLETE", "LLM_CHAT_COMPLETE", "LLM_GENERATE_EMBEDDINGS", "LLM_GET_EMBEDDINGS", "LLM_INDEX_TEXT",
-        "LLM_INDEX_DOCUMENT", "LLM_SEARCH_INDEX", "LLM_STORE_EMBEDDINGS", "LIST_MCP_TOOLS", "CALL_MCP_TOOL",
-        "PULL_WORKFLOW_MESSAGES", "AGENT", "GET_AGENT_CARD", "CANCEL_AGENT",
-    };
+    internal static string Text(object value) => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
 }

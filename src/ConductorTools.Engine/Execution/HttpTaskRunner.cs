@@ -16,7 +16,8 @@ internal sealed class HttpTaskRunner : IDisposable
 {
     private readonly EmbeddedConductor _engine;
     private readonly ILogger _logger;
-    private readonly HttpClient _client = new() { Timeout = Timeout.InfiniteTimeSpan };
+    /// <summary>One client per connect timeout (the connect timeout is a handler setting); a few distinct values in practice.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, HttpClient> _clients = new();
 
     public HttpTaskRunner(EmbeddedConductor engine, ILogger logger)
     {
@@ -26,7 +27,7 @@ internal sealed class HttpTaskRunner : IDisposable
 
     public async Task RunDueAsync(CancellationToken cancellationToken)
     {
-        var tasks = await _engine.PollSystemAsync(Decider.HttpQueue, 32, cancellationToken).ConfigureAwait(false);
+        var tasks = await _engine.PollSystemAsync(Operators.Http.Queue, 32, cancellationToken).ConfigureAwait(false);
         if (tasks.Count == 0)
         {
             return;
@@ -85,10 +86,16 @@ internal sealed class HttpTaskRunner : IDisposable
                     }
                 }
             }
+            // As conductor-oss: connectionTimeOut bounds establishing the connection (the handler's connect timeout),
+            // readTimeOut bounds waiting for the response, and again reading its body.
+            var connectMs = Millis("connectionTimeOut", 3000);
+            var readMs = Millis("readTimeOut", 3000);
+            var client = ClientFor(connectMs);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(Millis("connectionTimeOut", 3000) + Millis("readTimeOut", 3000));
-            using var response = await _client.SendAsync(message, timeout.Token).ConfigureAwait(false);
-            var responseText = response.Content is null ? "" : await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+            timeout.CancelAfter(HasConnectTimeout ? readMs : connectMs + readMs);
+            using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            timeout.CancelAfter(readMs);
+            var responseText = response.Content is null ? "" : await ReadBodyAsync(response.Content, timeout.Token).ConfigureAwait(false);
             var responseHeaders = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
             foreach (var header in response.Headers.Concat(response.Content?.Headers ?? Enumerable.Empty<KeyValuePair<string, IEnumerable<string>>>()))
             {
@@ -101,11 +108,25 @@ internal sealed class HttpTaskRunner : IDisposable
                 ["statusCode"] = (long)(int)response.StatusCode,
                 ["reasonPhrase"] = response.ReasonPhrase,
             };
-            result.OutputData = new Dictionary<string, object?> { ["response"] = output };
-            if (!response.IsSuccessStatusCode)
+            var code = (int)response.StatusCode;
+            if (code >= 400)
             {
+                // conductor-oss's RestTemplate throws for 4xx/5xx: the task fails with the exception's text, which is also
+                // its whole output (no body, headers or status code).
+                var error = $"java.lang.Exception: {code} {response.ReasonPhrase}: "
+                    + (responseText.Length == 0 ? "[no body]" : "\"" + responseText.Replace("\r\n", "<EOL>").Replace("\n", "<EOL>") + "\"");
                 result.Status = TaskResultStatus.FAILED;
-                result.ReasonForIncompletion = $"Failed to invoke HTTP task due to: {(int)response.StatusCode} {response.ReasonPhrase}: {Truncate(responseText)}";
+                result.ReasonForIncompletion = "Failed to invoke HTTP task due to: " + error;
+                result.OutputData = new Dictionary<string, object?> { ["response"] = error };
+                return result;
+            }
+            result.OutputData = new Dictionary<string, object?> { ["response"] = output };
+            if (code is < 200 or > 299)
+            {
+                // Other non-2xx answers (1xx/3xx not followed): failed, with the response (its body is not read).
+                output["body"] = null;
+                result.Status = TaskResultStatus.FAILED;
+                result.ReasonForIncompletion = "No response from the remote service";
             }
             else if (task.WorkflowTask?.AsyncComplete == true)
             {
@@ -151,7 +172,47 @@ internal sealed class HttpTaskRunner : IDisposable
         }
     }
 
-    private static string Truncate(string text) => text.Length <= 200 ? text : text.Substring(0, 200) + "...";
+    private static async Task<string> ReadBodyAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        // ReadAsStringAsync takes no token on netstandard2.0: stop waiting when the read timeout fires.
+        var read = content.ReadAsStringAsync();
+        var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (cancellationToken.Register(() => cancelled.TrySetResult(true)))
+        {
+            if (await Task.WhenAny(read, cancelled.Task).ConfigureAwait(false) != read)
+            {
+                _ = read.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+                throw new OperationCanceledException(cancellationToken);
+            }
+        }
+        return await read.ConfigureAwait(false);
+    }
 
-    public void Dispose() => _client.Dispose();
+    /// <summary>Whether this runtime's handler takes a connect timeout (SocketsHttpHandler, .NET Core 2.1 and later).</summary>
+    private static readonly Type? SocketsHandler = Type.GetType("System.Net.Http.SocketsHttpHandler, System.Net.Http", throwOnError: false);
+
+    private static bool HasConnectTimeout => SocketsHandler?.GetProperty("ConnectTimeout") is not null;
+
+    private HttpClient ClientFor(int connectMs) => _clients.GetOrAdd(connectMs, ms =>
+    {
+        HttpMessageHandler handler;
+        if (HasConnectTimeout)
+        {
+            handler = (HttpMessageHandler)Activator.CreateInstance(SocketsHandler!)!;
+            SocketsHandler!.GetProperty("ConnectTimeout")!.SetValue(handler, TimeSpan.FromMilliseconds(ms));
+        }
+        else
+        {
+            handler = new HttpClientHandler();
+        }
+        return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+    });
+
+    public void Dispose()
+    {
+        foreach (var client in _clients.Values)
+        {
+            client.Dispose();
+        }
+    }
 }

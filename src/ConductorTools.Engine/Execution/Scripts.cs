@@ -11,6 +11,9 @@ internal static class Scripts
     /// <exception cref="ScriptEvaluationException">The script failed or ran out of time.</exception>
     public static object? Evaluate(string expression, IDictionary<string, object?> input) => JavaScript.Evaluate(expression, input);
 
+    /// <exception cref="ScriptEvaluationException">The script failed or ran out of its budget.</exception>
+    public static object? EvaluateJson(string expression, string inputJson) => JavaScript.EvaluateJson(expression, inputJson);
+
     public static bool IsTruthy(object? value) => value switch
     {
         bool b => b,
@@ -19,17 +22,6 @@ internal static class Scripts
         double d => d > 0,
         _ => false,
     };
-
-    /// <summary>
-    /// JSON_JQ_TRANSFORM is rejected when a workflow is registered (no jq implementation exists for .NET here, and a
-    /// partial one could answer wrongly); this guards definitions stored by an older build.
-    /// </summary>
-    public static IReadOnlyList<object?> Jq(string query, IDictionary<string, object?> input)
-    {
-        _ = input;
-        throw new NotSupportedException(
-            $"JSON_JQ_TRANSFORM (query '{query}') is not supported by the embedded engine. Use an INLINE javascript task, or run this workflow on a Conductor server.");
-    }
 
     public static TimeSpan ParseDuration(string text) => WaitTimes.ParseDuration(text);
 

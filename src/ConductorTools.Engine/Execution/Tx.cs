@@ -5,12 +5,28 @@ namespace ConductorTools.Engine.Execution;
 
 /// <summary>
 /// One unit of work under the engine's writer lock: the open SQLite transaction, the clock reading, every workflow
-/// loaded so far (so nested work — a child finishing, a failure workflow starting — shares one in-memory copy) and the
-/// queues to wake once the transaction has committed.
+/// loaded so far (so nested work — a child finishing, a failure workflow starting — shares one in-memory copy), single
+/// tasks read without their workflow (a poll), and the queues to wake once the transaction has committed. Workflows
+/// and tasks are written back by <see cref="Save"/>, once, at the end; reads made through the Tx see the changes made
+/// in it before they are written.
 /// </summary>
 internal sealed class Tx
 {
     private readonly Dictionary<string, WorkflowState> _loaded = new(StringComparer.Ordinal);
+
+    /// <summary>Tasks read on their own (without their workflow), by id.</summary>
+    private readonly Dictionary<string, LooseTask> _loose = new(StringComparer.Ordinal);
+
+    private sealed class LooseTask(ConductorTask task, string storedJson, WorkflowDef? definition)
+    {
+        public ConductorTask Task { get; } = task;
+
+        public string StoredJson { get; set; } = storedJson;
+
+        public ConductorTaskStatus? StoredStatus { get; set; } = task.Status;
+
+        public WorkflowDef? Definition { get; } = definition;
+    }
 
     public Tx(SqliteStore store, long now)
     {
@@ -25,6 +41,9 @@ internal sealed class Tx
 
     /// <summary>Queue names that received a task; their long-poll waiters are woken after commit.</summary>
     public HashSet<string> WokenQueues { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Script evaluations this transaction asked for, run once it has committed (outside the writer lock).</summary>
+    public List<ScriptJob> ScriptJobs { get; } = new();
 
     /// <summary>Set when a system task (HTTP) was queued for the sweeper to run.</summary>
     public bool SystemTaskQueued { get; set; }
@@ -43,15 +62,27 @@ internal sealed class Tx
         var (workflow, json, wake, definitionId) = row.Value;
         state = new WorkflowState(workflow, json) { StoredWake = wake, DefinitionId = definitionId };
         workflow.Tasks = new List<ConductorTask>();
-        foreach (var (task, taskJson) in Store.GetTasks(workflowId))
+        foreach (var (stored, taskJson) in Store.GetTasks(workflowId))
         {
+            var task = stored;
+            var storedJson = taskJson;
+            ConductorTaskStatus? storedStatus = task.Status;
+            // A task this transaction already read on its own (and may have changed) is the current one.
+            if (_loose.TryGetValue(task.TaskId!, out var loose))
+            {
+                _loose.Remove(task.TaskId!);
+                task = loose.Task;
+                storedJson = loose.StoredJson;
+                storedStatus = loose.StoredStatus;
+            }
             TaskShapes.Attach(task, workflow.WorkflowDefinition);
             workflow.Tasks.Add(task);
-            if (task.Retried || (task.Executed && (task.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal()))
+            if (ReferenceEquals(task, stored) && (task.Retried || (task.Executed && (task.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal())))
             {
                 state.SettledAtLoad.Add(task.TaskId!);
             }
-            state.StoredTaskJson[task.TaskId!] = taskJson;
+            state.StoredTaskJson[task.TaskId!] = storedJson;
+            state.StoredTaskStatus[task.TaskId!] = storedStatus;
         }
         _loaded[workflowId] = state;
         return state;
@@ -72,17 +103,92 @@ internal sealed class Tx
         }
     }
 
-    /// <summary>Writes everything loaded so far and forgets it, so that what follows (a poll reading the store
-    /// directly) sees the current rows and nothing stale is written back later.</summary>
-    public void Flush(Func<WorkflowState, long?> wakeAt)
+    /// <summary>
+    /// A task by id, as this transaction sees it: the copy inside a loaded workflow, else one read on its own (without
+    /// loading its workflow, so a poll stays cheap in a workflow of many tasks) and tracked here, so that changes to it
+    /// are saved and a later <see cref="Load"/> of its workflow uses it. Its <c>workflowTask</c> is attached.
+    /// </summary>
+    public ConductorTask? Task(string taskId)
     {
-        Save(wakeAt);
-        _loaded.Clear();
+        foreach (var state in _loaded.Values)
+        {
+            if (!state.Removed && state.TaskById(taskId) is { } task)
+            {
+                return task;
+            }
+        }
+        if (_loose.TryGetValue(taskId, out var loose))
+        {
+            return loose.Task;
+        }
+        if (Store.GetTask(taskId, out var definition) is not { } row)
+        {
+            return null;
+        }
+        if (_loaded.TryGetValue(row.Task.WorkflowInstanceId ?? "", out var owner) && owner.Removed)
+        {
+            return null;
+        }
+        TaskShapes.Attach(row.Task, definition);
+        _loose[taskId] = new LooseTask(row.Task, row.Json, definition);
+        return row.Task;
+    }
+
+    /// <summary>How many tasks of a TaskDef have a status, counting this transaction's unsaved changes.</summary>
+    public int CountTasks(string defName, ConductorTaskStatus status)
+    {
+        var count = Store.CountTasks(defName, status.ToString());
+        void Adjust(ConductorTask task, bool isStored, ConductorTaskStatus? storedStatus)
+        {
+            if (task.TaskDefName != defName)
+            {
+                return;
+            }
+            if (isStored && storedStatus == status)
+            {
+                count--;
+            }
+            if (task.Status == status)
+            {
+                count++;
+            }
+        }
+        foreach (var state in _loaded.Values)
+        {
+            if (state.Removed)
+            {
+                continue;
+            }
+            foreach (var task in state.Tasks)
+            {
+                var isStored = state.StoredTaskStatus.TryGetValue(task.TaskId!, out var storedStatus);
+                Adjust(task, isStored, storedStatus);
+            }
+        }
+        foreach (var loose in _loose.Values)
+        {
+            Adjust(loose.Task, true, loose.StoredStatus);
+        }
+        return count;
     }
 
     /// <summary>Writes every workflow and task whose JSON changed.</summary>
     public void Save(Func<WorkflowState, long?> wakeAt)
     {
+        foreach (var loose in _loose.Values)
+        {
+            if (_loaded.TryGetValue(loose.Task.WorkflowInstanceId ?? "", out var owner) && owner.Removed)
+            {
+                continue;
+            }
+            var json = TaskShapes.Serialize(loose.Task, loose.Definition);
+            if (json != loose.StoredJson)
+            {
+                Store.PutTask(loose.Task, json);
+                loose.StoredJson = json;
+                loose.StoredStatus = loose.Task.Status;
+            }
+        }
         foreach (var state in _loaded.Values)
         {
             if (state.Removed)
@@ -108,7 +214,7 @@ internal sealed class Tx
                 if (!state.StoredTaskJson.TryGetValue(task.TaskId!, out var stored) || stored != json)
                 {
                     Store.PutTask(task, json);
-                    state.StoredTaskJson[task.TaskId!] = json;
+                    state.Stored(task, json);
                     tasksChanged = true;
                 }
             }

@@ -1,4 +1,3 @@
-using ConductorTools.Engine.Storage;
 using ConductorTools.Model;
 
 namespace ConductorTools.Engine.Execution;
@@ -26,7 +25,25 @@ internal sealed class WorkflowState
 
     public bool FullSave { get; set; }
 
+    /// <summary>The JSON of each task as last read from or written to the store (absent: not stored yet).</summary>
     public Dictionary<string, string> StoredTaskJson { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The status of each task as last read from or written to the store (absent: not stored yet).</summary>
+    public Dictionary<string, ConductorTaskStatus?> StoredTaskStatus { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Records what the store holds for a task.</summary>
+    public void Stored(ConductorTask task, string json)
+    {
+        StoredTaskJson[task.TaskId!] = json;
+        StoredTaskStatus[task.TaskId!] = task.Status;
+    }
+
+    /// <summary>The task's row was deleted from the store.</summary>
+    public void Unstored(string taskId)
+    {
+        StoredTaskJson.Remove(taskId);
+        StoredTaskStatus.Remove(taskId);
+    }
 
     public List<ConductorTask> Tasks => Workflow.Tasks;
 

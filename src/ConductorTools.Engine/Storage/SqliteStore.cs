@@ -1,4 +1,4 @@
-using ConductorTools.Engine.Execution;
+using ConductorTools.Api;
 using ConductorTools.Model;
 using Microsoft.Data.Sqlite;
 
@@ -308,20 +308,20 @@ ON CONFLICT(id) DO UPDATE SET name = excluded.name, version = excluded.version, 
         NonQuery("DELETE FROM workflows WHERE id = $id", ("$id", id));
     }
 
-    /// <summary>Workflow JSON rows matching a WHERE clause built by the search translator (parameters named $p0..).</summary>
-    public (long Total, List<string> Json) SearchWorkflows(string where, IReadOnlyList<object?> args, string orderBy, int start, int size)
-    {
-        var parameters = args.Select((a, i) => ("$p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), a)).ToArray();
-        var total = Long("SELECT COUNT(*) FROM workflows WHERE " + where, parameters) ?? 0;
-        var page = Strings("SELECT json FROM workflows WHERE " + where + " ORDER BY " + orderBy + " LIMIT " + size + " OFFSET " + start, parameters);
-        return (total, page);
-    }
+    /// <summary>One page of workflow JSON rows matching a search request, and the total number of matches.</summary>
+    /// <exception cref="ConductorException">A 400 when the query, sort or paging cannot be understood.</exception>
+    public (long Total, List<string> Json) SearchWorkflows(SearchRequest request) => Search("workflows", SearchSql.ForWorkflows(request));
 
-    public (long Total, List<string> Json) SearchTasks(string where, IReadOnlyList<object?> args, string orderBy, int start, int size)
+    /// <summary>One page of task JSON rows matching a search request, and the total number of matches.</summary>
+    public (long Total, List<string> Json) SearchTasks(SearchRequest request) => Search("tasks", SearchSql.ForTasks(request));
+
+    private (long Total, List<string> Json) Search(string table, SearchSql query)
     {
-        var parameters = args.Select((a, i) => ("$p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), a)).ToArray();
-        var total = Long("SELECT COUNT(*) FROM tasks WHERE " + where, parameters) ?? 0;
-        var page = Strings("SELECT json FROM tasks WHERE " + where + " ORDER BY " + orderBy + " LIMIT " + size + " OFFSET " + start, parameters);
+        var parameters = query.Arguments.Select((a, i) => ("$p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), a)).ToArray();
+        var total = Long("SELECT COUNT(*) FROM " + table + " WHERE " + query.Where, parameters) ?? 0;
+        var page = Strings("SELECT json FROM " + table + " WHERE " + query.Where + " ORDER BY " + query.OrderBy
+            + " LIMIT " + query.Size.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            + " OFFSET " + query.Start.ToString(System.Globalization.CultureInfo.InvariantCulture), parameters);
         return (total, page);
     }
 
@@ -347,10 +347,9 @@ AND ($all = 1 OR status IN ('RUNNING','PAUSED')) ORDER BY create_time",
         return list;
     }
 
-    /// <summary>One task with its <c>workflowTask</c> attached from its workflow's definition snapshot.</summary>
-    public ConductorTask? GetTask(string taskId) => GetTask(taskId, out _);
-
-    public ConductorTask? GetTask(string taskId, out WorkflowDef? definition)
+    /// <summary>One task as stored (its <c>workflowTask</c> is attached by the caller from <paramref name="definition"/>,
+    /// its workflow's definition snapshot), with the stored JSON.</summary>
+    public (ConductorTask Task, string Json)? GetTask(string taskId, out WorkflowDef? definition)
     {
         definition = null;
         string json;
@@ -365,13 +364,11 @@ AND ($all = 1 OR status IN ('RUNNING','PAUSED')) ORDER BY create_time",
             json = reader.GetString(0);
             definitionId = reader.IsDBNull(1) ? null : reader.GetInt64(1);
         }
-        var task = ConductorJson.Deserialize<ConductorTask>(json)!;
         if (definitionId is { } defId)
         {
             definition = GetDefinition(defId);
-            TaskShapes.Attach(task, definition);
         }
-        return task;
+        return (ConductorJson.Deserialize<ConductorTask>(json)!, json);
     }
 
     public string? GetTaskWorkflowId(string taskId) => String("SELECT workflow_id FROM tasks WHERE id = $id", ("$id", taskId));
@@ -415,7 +412,21 @@ ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, ref_name = excluded.ref_name, 
     public long? NextVisibleAt(string queueName) =>
         Long("SELECT MIN(visible_at) FROM queue WHERE queue_name = $q", ("$q", queueName));
 
+    public string? QueueOf(string taskId) => String("SELECT queue_name FROM queue WHERE task_id = $id", ("$id", taskId));
+
     public bool IsQueued(string taskId) => Long("SELECT 1 FROM queue WHERE task_id = $id", ("$id", taskId)) == 1;
+
+    /// <summary>Size of every queue that holds a task (the engine's reserved <c>_system:</c> queues left out).</summary>
+    public Dictionary<string, int> QueueSizes()
+    {
+        var sizes = new Dictionary<string, int>(StringComparer.Ordinal);
+        using var reader = Cmd("SELECT queue_name, COUNT(*) FROM queue WHERE substr(queue_name, 1, 8) <> '_system:' GROUP BY queue_name ORDER BY queue_name").ExecuteReader();
+        while (reader.Read())
+        {
+            sizes[reader.GetString(0)] = reader.GetInt32(1);
+        }
+        return sizes;
+    }
 
     public int QueueSize(string queueName) =>
         (int)(Long("SELECT COUNT(*) FROM queue WHERE queue_name = $q", ("$q", queueName)) ?? 0);
@@ -471,12 +482,13 @@ ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, ref_name = excluded.ref_name, 
         return last;
     }
 
-    public List<PollData> GetPollData(string taskType) =>
-        Polls.Where(p => p.Key.Type == taskType)
+    public List<PollData> GetPollData(string? taskType) =>
+        Polls.Where(p => taskType is null || p.Key.Type == taskType)
+            .OrderBy(p => p.Key.Type, StringComparer.Ordinal)
             .OrderBy(p => p.Key.Domain, StringComparer.Ordinal).ThenBy(p => p.Key.Worker, StringComparer.Ordinal)
             .Select(p => new PollData
             {
-                QueueName = p.Key.Domain.Length == 0 ? taskType : p.Key.Domain + ":" + taskType,
+                QueueName = p.Key.Domain.Length == 0 ? p.Key.Type : p.Key.Domain + ":" + p.Key.Type,
                 Domain = p.Key.Domain.Length == 0 ? null : p.Key.Domain,
                 WorkerId = p.Key.Worker.Length == 0 ? null : p.Key.Worker,
                 LastPollTime = p.Value.Last,

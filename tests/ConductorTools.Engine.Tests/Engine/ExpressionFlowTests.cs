@@ -42,6 +42,7 @@ public sealed class ExpressionFlowTests : EngineTestBase
             Name = "pick", TaskReferenceName = "pick", Type = WorkflowTaskTypes.Dynamic, DynamicTaskNameParam = "taskName",
             InputParameters = new() { ["taskName"] = "${workflow.input.worker}" },
         };
+        await Engine.RegisterTaskDefsAsync(new[] { new TaskDef("chosen_worker") }, Ct); // DYNAMIC names a registered task
         var id = await StartAsync(Def("expr_loop", loop, dynamic), new() { ["skus"] = new List<object?> { "a", "b" }, ["worker"] = "chosen_worker" });
         Assert.Equal("a", (await PollOneAsync("per_item")).InputData!["sku"]);
         var workflow = await GetAsync(id);

@@ -65,9 +65,68 @@ public sealed class HttpTaskTests : EngineTestBase
         await Engine.SweepAsync(Ct);
         workflow = await GetAsync(failing);
         Assert.Equal(WorkflowStatus.FAILED, workflow.Status);
-        Assert.StartsWith("Failed to invoke HTTP task due to: 500", workflow.Tasks[0].ReasonForIncompletion);
+        // As conductor-oss (its RestTemplate throws on 4xx/5xx): the exception's text is the reason and the whole output.
+        const string error = "java.lang.Exception: 500 Internal Server Error: \"{\"error\":\"down\"}\"";
+        Assert.Equal("Failed to invoke HTTP task due to: " + error, workflow.Tasks[0].ReasonForIncompletion);
+        Assert.Equal(error, workflow.Tasks[0].OutputData!["response"]);
 
         await serving.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         Assert.Equal("POST /items {\"q\":1}", received[0]);
+    }
+
+    [Fact]
+    public async Task Connection_and_read_timeouts_apply_separately()
+    {
+        var port = FreePort();
+        using var server = new HttpListener();
+        server.Prefixes.Add($"http://127.0.0.1:{port}/");
+        server.Start();
+        var serving = Task.Run(async () =>
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var context = await server.GetContextAsync();
+                _ = Task.Run(async () =>
+                {
+                    await Task.Delay(800);
+                    context.Response.StatusCode = 200;
+                    var body = Encoding.UTF8.GetBytes("{\"slow\":true}");
+                    try
+                    {
+                        await context.Response.OutputStream.WriteAsync(body);
+                        context.Response.Close();
+                    }
+                    catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or IOException)
+                    {
+                        // The engine gave up first.
+                    }
+                });
+            }
+        }, Ct);
+        WorkflowTask Call(string reference, long connectMs, long readMs) => new()
+        {
+            Name = reference, TaskReferenceName = reference, Type = WorkflowTaskTypes.Http,
+            InputParameters = new()
+            {
+                ["http_request"] = new Dictionary<string, object?>
+                {
+                    ["uri"] = $"http://127.0.0.1:{port}/slow", ["method"] = "GET", ["connectionTimeOut"] = connectMs, ["readTimeOut"] = readMs,
+                },
+            },
+        };
+        // An 800 ms answer with a 300 ms read timeout times out, however long the connect timeout is (they were added up).
+        var tooSlow = await StartAsync(Def("http_read_timeout", Call("short_read", 5000, 300)));
+        await Engine.SweepAsync(Ct);
+        var failed = await GetAsync(tooSlow);
+        Assert.Equal(WorkflowStatus.FAILED, failed.Status);
+        Assert.Equal("Failed to invoke HTTP task due to: timed out", failed.Tasks[0].ReasonForIncompletion);
+
+        // With a read timeout longer than the answer takes, it completes although the answer takes longer than the connect
+        // timeout (generous figures: the machine running the tests may be busy).
+        var inTime = await StartAsync(Def("http_read_in_time", Call("long_read", 500, 20000)));
+        await Engine.SweepAsync(Ct);
+        var completed = await GetAsync(inTime);
+        Assert.Equal(WorkflowStatus.COMPLETED, completed.Status);
+        await serving.WaitAsync(TimeSpan.FromSeconds(30), Ct);
     }
 }

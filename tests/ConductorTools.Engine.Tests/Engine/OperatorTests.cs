@@ -300,6 +300,7 @@ public sealed class OperatorTests : EngineTestBase
     {
         var dynamic = Op(WorkflowTaskTypes.Dynamic, "dyn_task", new() { ["taskToRun"] = "resolved_worker", ["arg"] = 1L });
         dynamic.DynamicTaskNameParam = "taskToRun";
+        await Engine.RegisterTaskDefsAsync(new[] { new TaskDef("resolved_worker") }, Ct);
         var id = await StartAsync(Def("dynamic_wf", dynamic));
         var task = await PollOneAsync("resolved_worker");
         Assert.Equal("resolved_worker", task.TaskDefName);

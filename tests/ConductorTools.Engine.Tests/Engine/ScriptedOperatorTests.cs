@@ -43,10 +43,11 @@ public sealed class ScriptedOperatorTests : EngineTestBase
         Assert.Equal(ConductorTaskStatus.FAILED_WITH_TERMINAL_ERROR, workflow.Tasks[0].Status);
         Assert.True(workflow.Tasks[0].OutputData!.ContainsKey("error"));
 
-        // ES6 syntax is refused when the workflow is registered (Jint 2.x is ES5.1).
-        var es6 = Op(WorkflowTaskTypes.Inline, "es6", new() { ["expression"] = "[1, 2].map(x => x * 2)" });
-        var syntax = await Assert.ThrowsAsync<ConductorException>(() => StartAsync(Def("inline_es6", es6)));
+        // A syntax error is refused when the workflow is registered, naming the task.
+        var bad = Op(WorkflowTaskTypes.Inline, "bad_syntax", new() { ["expression"] = "[1, 2].map(x => x * )" });
+        var syntax = await Assert.ThrowsAsync<ConductorException>(() => StartAsync(Def("inline_bad_syntax", bad)));
         Assert.Equal(400, syntax.StatusCode);
+        Assert.Contains(syntax.ValidationErrors, e => e.Message!.Contains("bad_syntax"));
     }
 
     [Fact]

@@ -153,6 +153,16 @@ async function main() {
   check(waited.status === "COMPLETED", "wait workflow completed: " + waited.status);
   check(waited.tasks[0].outputData.approvedBy === "js" && waited.tasks[1].outputData.taskOutput.confirmed === true, "wait outputs: " + JSON.stringify(waited.tasks.map((t) => t.outputData)));
 
+  // Synchronous signal (POST /tasks/{id}/{status}/signal/sync): BLOCKING_TASK answers the task the workflow now waits on,
+  // TARGET_WORKFLOW the workflow itself once it ends.
+  const syncId = await workflows.startWorkflow({ name: waiting, version: 1, input: {} });
+  const blocking = await workflows.signal(syncId, "COMPLETED", { step: 1 }, "BLOCKING_TASK");
+  check(blocking.isBlockingTask() && blocking.getBlockingTask().referenceTaskName === "confirm_ref",
+    "signal BLOCKING_TASK answers the next WAIT: " + JSON.stringify(blocking));
+  const ended = await workflows.signal(syncId, "COMPLETED", { step: 2 });
+  check(ended.isTargetWorkflow() && ended.getWorkflow().status === "COMPLETED" && ended.getTargetWorkflowId() === syncId,
+    "signal TARGET_WORKFLOW answers the completed workflow: " + JSON.stringify(ended));
+
   // Errors surface as rejections.
   let rejected = null;
   try {

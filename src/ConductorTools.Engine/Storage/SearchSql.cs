@@ -3,10 +3,10 @@ using System.Text;
 using ConductorTools.Api;
 using ConductorTools.Model;
 
-namespace ConductorTools.Engine.Execution;
+namespace ConductorTools.Engine.Storage;
 
 /// <summary>
-/// Translates Conductor's search parameters into SQL over the indexed columns. Supported <c>query</c> syntax (a subset
+/// Translates Conductor's search parameters into SQL over the indexed columns (used only by <see cref="SqliteStore"/>). Supported <c>query</c> syntax (a subset
 /// of the index's SQL-like language): conditions <c>field = value</c>, <c>!=</c>/<c>&lt;&gt;</c>, <c>&gt;</c>, <c>&gt;=</c>,
 /// <c>&lt;</c>, <c>&lt;=</c>, <c>field IN (a, b)</c>, joined with <c>AND</c> and <c>OR</c> (AND binds tighter) and grouped
 /// with parentheses; values bare, 'single' or "double" quoted.
@@ -14,7 +14,7 @@ namespace ConductorTools.Engine.Execution;
 /// exactly or a substring of the stored JSON. <c>sort</c> is <c>field[:ASC|DESC]</c> items separated by <c>|</c>.
 /// Anything else is rejected with a 400 naming the unsupported part.
 /// </summary>
-internal sealed class SearchQuery
+internal sealed class SearchSql
 {
     private static readonly Dictionary<string, string> WorkflowColumns = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -32,7 +32,7 @@ internal sealed class SearchQuery
 
     private readonly List<object?> _arguments = new();
 
-    private SearchQuery() { }
+    private SearchSql() { }
 
     public string Where { get; private set; } = "1=1";
 
@@ -44,13 +44,13 @@ internal sealed class SearchQuery
 
     public int Size { get; private set; }
 
-    public static SearchQuery ForWorkflows(SearchRequest request) =>
+    public static SearchSql ForWorkflows(SearchRequest request) =>
         Build(request, WorkflowColumns, "create_time DESC", new[] { "id", "name", "correlation_id" });
 
-    public static SearchQuery ForTasks(SearchRequest request) =>
+    public static SearchSql ForTasks(SearchRequest request) =>
         Build(request, TaskColumns, "update_time DESC", new[] { "id", "workflow_id", "task_type", "ref_name" });
 
-    private static SearchQuery Build(SearchRequest request, Dictionary<string, string> columns, string defaultOrder, string[] freeTextColumns)
+    private static SearchSql Build(SearchRequest request, Dictionary<string, string> columns, string defaultOrder, string[] freeTextColumns)
     {
         if (request.Size > 5000)
         {
@@ -60,7 +60,7 @@ internal sealed class SearchQuery
         {
             throw ConductorException.BadRequest("start and size must not be negative.");
         }
-        var query = new SearchQuery { Start = request.Start, Size = request.Size };
+        var query = new SearchSql { Start = request.Start, Size = request.Size };
         var conditions = new List<string>();
         if (!string.IsNullOrWhiteSpace(request.Query))
         {
@@ -258,74 +258,4 @@ internal sealed class SearchQuery
         }
         return text;
     }
-}
-
-/// <summary>Search hits in Conductor's summary shapes (UTC date strings; input/output in Java's Map.toString form).</summary>
-internal static class Summaries
-{
-    public static WorkflowSummary Of(Workflow workflow) => new()
-    {
-        WorkflowType = workflow.WorkflowName,
-        Version = workflow.WorkflowVersion,
-        WorkflowId = workflow.WorkflowId,
-        CorrelationId = workflow.CorrelationId,
-        StartTime = Date(workflow.CreateTime ?? 0),
-        UpdateTime = Date(workflow.UpdateTime ?? 0),
-        EndTime = Date(workflow.EndTime),
-        Status = workflow.Status,
-        Input = JavaText.Of(workflow.Input),
-        Output = JavaText.Of(workflow.Output),
-        ReasonForIncompletion = workflow.ReasonForIncompletion,
-        ExecutionTime = workflow.EndTime > 0 ? workflow.EndTime - (workflow.CreateTime ?? 0) : 0,
-        Event = workflow.Event,
-        FailedReferenceTaskNames = workflow.FailedReferenceTaskNames is { Count: > 0 } names ? string.Join(",", names) : "",
-        FailedTaskNames = workflow.FailedTaskNames,
-        Priority = workflow.Priority,
-        CreatedBy = workflow.CreatedBy,
-        TaskToDomain = workflow.TaskToDomain,
-        IdempotencyKey = workflow.IdempotencyKey,
-        ParentWorkflowId = workflow.ParentWorkflowId ?? "",
-    };
-
-    public static TaskSummary Of(ConductorTask task) => new()
-    {
-        WorkflowId = task.WorkflowInstanceId,
-        WorkflowType = task.WorkflowType,
-        CorrelationId = task.CorrelationId,
-        ScheduledTime = Date(task.ScheduledTime),
-        StartTime = Date(task.StartTime),
-        UpdateTime = Date(task.UpdateTime),
-        EndTime = Date(task.EndTime),
-        Status = task.Status ?? ConductorTaskStatus.SCHEDULED,
-        ReasonForIncompletion = task.ReasonForIncompletion,
-        ExecutionTime = task.EndTime > 0 && task.StartTime > 0 ? task.EndTime - task.StartTime : 0,
-        QueueWaitTime = task.QueueWaitTime,
-        TaskDefName = task.TaskDefName,
-        TaskType = task.TaskType,
-        Input = JavaText.Of(task.InputData),
-        Output = JavaText.Of(task.OutputData),
-        TaskId = task.TaskId,
-        WorkflowPriority = task.WorkflowPriority,
-        Domain = task.Domain,
-    };
-
-    private static string? Date(long epochMs) =>
-        epochMs <= 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(epochMs).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-}
-
-/// <summary>Java's <c>toString</c> of plain values (maps as <c>{a=1, b=x}</c>, lists as <c>[1, 2]</c>), as Conductor's
-/// search index shows input and output.</summary>
-internal static class JavaText
-{
-    public static string Of(object? value) => value switch
-    {
-        null => "null",
-        string s => s,
-        bool b => b ? "true" : "false",
-        double d => d.ToString("0.0###############", CultureInfo.InvariantCulture),
-        IDictionary<string, object?> map => "{" + string.Join(", ", map.Select(p => p.Key + "=" + Of(p.Value))) + "}",
-        IEnumerable<object?> list => "[" + string.Join(", ", list.Select(Of)) + "]",
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "null",
-    };
 }
