@@ -177,6 +177,18 @@ Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backend
             ($records[0].Logs -join "`n") | Should -Match 'line 1'
         }
 
+        It 'keeps the failure line in the stored task log after many log lines' {
+            $type = New-TestTaskType
+            $id = Start-TestWorkflow $type
+            Invoke-WorkerLoop -TaskType $type -ScriptBlock { 1..40 | ForEach-Object { Write-Information "step $_" }; throw 'boom' } -Once @Throttle -WarningAction SilentlyContinue | Out-Null
+            $task = Get-TestTask $id
+            $task.status | Should -Be 'FAILED'
+            $logs = @(Wait-Async $script:Api.GetTaskLogsAsync($task.taskId, $script:None)).Log
+            $logs | Should -Contain 'step 1'
+            $logs | Should -Contain 'step 40'
+            $logs | Should -Contain '[FAILED] boom'
+        }
+
         It 'fails without retry on the non-retryable form: <Form>' -ForEach @(
             @{ Form = 'ErrorRecord NonRetryable'; Script = { throw [System.Management.Automation.ErrorRecord]::new([Exception]::new('bad input'), 'NonRetryable', 'InvalidData', $null) } }
             @{ Form = 'ErrorId NonRetryable'; Script = { Write-Error 'bad input' -ErrorId NonRetryable -ErrorAction Stop } }

@@ -7,7 +7,6 @@ namespace ConductorTools.Engine.Execution;
 internal sealed partial class Decider
 {
     /// <summary>Maximum log lines stored per update (Conductor drops the rest).</summary>
-    private const int MaxLogsPerUpdate = 10;
 
     /// <summary>Applies a worker's result (§4.3). Returns the task as updated, or null when the update was ignored
     /// (terminal task or workflow).</summary>
@@ -88,7 +87,8 @@ internal sealed partial class Decider
         {
             return;
         }
-        foreach (var log in logs.Take(MaxLogsPerUpdate))
+        // The shared budget (TaskLogLimits), newest lines kept: a worker's failure line comes last and must survive.
+        foreach (var log in logs.Skip(Math.Max(0, logs.Count - TaskLogLimits.MaxLinesPerUpdate)))
         {
             if (log.Log is null)
             {

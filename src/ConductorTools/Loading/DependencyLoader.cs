@@ -45,8 +45,9 @@ internal static class DependencyLoader
             _dependencyDirectory = Path.Combine(moduleDirectory, "dependencies");
             // A plain `dotnet build` output keeps everything flat beside the module: nothing to redirect there.
             if (!Directory.Exists(_dependencyDirectory)) return;
-            _index = Directory.GetFiles(_dependencyDirectory, "*.dll")
-                .ToDictionary(path => Path.GetFileNameWithoutExtension(path), path => path, StringComparer.OrdinalIgnoreCase);
+            // Assembly names are case-insensitive; a folder on a case-sensitive file system could still hold two spellings.
+            foreach (var path in Directory.GetFiles(_dependencyDirectory, "*.dll").OrderBy(p => p, StringComparer.Ordinal))
+                _index[Path.GetFileNameWithoutExtension(path)] = path;
 
             var alcType = Type.GetType("System.Runtime.Loader.AssemblyLoadContext", throwOnError: false);
             if (alcType is null) InstallForNetFramework();

@@ -80,13 +80,15 @@ public sealed class QueueControlTests : EngineTestBase
         var id = await StartAsync(Def("logs", Simple("logged")));
         var task = await PollOneAsync("logged");
         var result = new TaskResult(id, task.TaskId!, TaskResultStatus.COMPLETED);
-        result.Logs = Enumerable.Range(0, 12).Select(i => new TaskExecLog("line " + i, task.TaskId, 1000 + i)).ToList();
+        var sent = TaskLogLimits.MaxLinesPerUpdate + 12;
+        result.Logs = Enumerable.Range(0, sent).Select(i => new TaskExecLog("line " + i, task.TaskId, 1000 + i)).ToList();
         await Engine.UpdateTaskAsync(result, Ct);
         await Engine.AddTaskLogAsync(task.TaskId!, "from api", Ct);
         var logs = await Engine.GetTaskLogsAsync(task.TaskId!, Ct);
-        Assert.Equal(11, logs.Count); // 10 per update kept, plus the API line
-        Assert.Equal("line 0", logs[0].Log);
-        Assert.Equal(1000, logs[0].CreatedTime);
+        Assert.Equal(TaskLogLimits.MaxLinesPerUpdate + 1, logs.Count); // the newest lines of the update kept, plus the API line
+        Assert.Equal("line 12", logs[0].Log);
+        Assert.Equal(1012, logs[0].CreatedTime);
+        Assert.Equal("line " + (sent - 1), logs[^2].Log);
         Assert.Equal("from api", logs[^1].Log);
         Assert.Equal(task.TaskId, (await Engine.GetTaskAsync(task.TaskId!, Ct)).TaskId);
     }

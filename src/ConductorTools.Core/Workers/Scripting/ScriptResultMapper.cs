@@ -194,10 +194,11 @@ public sealed class ScriptResultMapper
 /// <summary>Limits and names for script workers.</summary>
 public sealed class ScriptWorkerOptions
 {
-    private int _maxLogLines = 500;
-    private int _maxLogLineLength = 4000;
+    private int _maxLogLines = TaskLogLimits.MaxLinesPerUpdate;
+    private int _maxLogLineLength = TaskLogLimits.MaxLineLength;
 
-    /// <summary>Most execution log lines sent per task (older lines are dropped first, with a note). Default 500.</summary>
+    /// <summary>Most execution log lines sent per task (older lines are dropped first, with a note; the failure lines come
+    /// last, so they are kept). Default <see cref="TaskLogLimits.MaxLinesPerUpdate"/>, what the embedded engine stores.</summary>
     public int MaxLogLines
     {
         get => _maxLogLines;
