@@ -41,6 +41,27 @@ Import-Module '$StagedModule/ConductorTools.psd1' -ErrorAction Stop
         $result.Output | Should -Match 'RESULT COMPLETED Hello Ann'
     }
 
+    It 'runs the README''s PowerShell quick start as written, from a copy of the staged module' {
+        # The block after the marker in README.md, with its Import-Module path pointing at a copy in a temporary folder
+        # and the embedded engine's default database under a temporary data folder.
+        $readme = Get-Content -Raw (Join-Path (Get-TestRepoRoot) 'README.md')
+        $readme -match '(?s)<!-- The block below is run as written[^\n]*-->\s*```powershell\s*(.*?)```' | Should -BeTrue
+        $block = $Matches[1]
+        $copy = Join-Path $TestDrive 'readme/out/ConductorTools'
+        New-Item -ItemType Directory -Path (Split-Path $copy) -Force | Out-Null
+        Copy-Item $StagedModule $copy -Recurse
+        $data = Join-Path $TestDrive 'readme-data'
+        New-Item -ItemType Directory -Path $data -Force | Out-Null
+        $result = Invoke-ChildShell -Environment @{ XDG_DATA_HOME = $data; LOCALAPPDATA = $data } -Script @"
+Set-Location '$(Join-Path $TestDrive 'readme')'
+`$ErrorActionPreference = 'Stop'
+$block
+"@
+        $result.ExitCode | Should -Be 0 -Because $result.Output
+        $result.Output | Should -Match 'COMPLETED'
+        Test-Path (Join-Path $data 'conductortools/conductor.db') | Should -BeTrue -Because 'the default embedded database is where the docs say'
+    }
+
     It 'installs from its package with Install-PSResource and imports by name' -Skip:($PSVersionTable.PSEdition -ne 'Core') {
         # An empty module path and an empty repository list: HOME (and the XDG folders) point into the test drive, where
         # PSResourceGet keeps its repository registrations and its CurrentUser module folder.
