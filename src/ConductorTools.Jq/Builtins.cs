@@ -121,9 +121,9 @@ internal static class Builtins
         Val0("tonumber", ToNumber);
         Val0("infinite", _ => JNum.Of(double.PositiveInfinity));
         Val0("nan", _ => JNum.Of(double.NaN));
-        Val0("isinfinite", v => v is JNum n ? JBool.Of(double.IsInfinity(n.D)) : throw Err.E(Err.Desc(v) + " number required"));
+        Val0("isinfinite", v => JBool.Of(v is JNum n && double.IsInfinity(n.D)));
         Val0("isnan", v => v is JNum n ? JBool.Of(double.IsNaN(n.D)) : throw Err.E(Err.Desc(v) + " number required"));
-        Val0("isnormal", v => v is JNum n ? JBool.Of(IsNormal(n.D)) : throw Err.E(Err.Desc(v) + " number required"));
+        Val0("isnormal", v => JBool.Of(v is JNum n && IsNormal(n.D)));
         Val0("sort", v => v is JArr a ? StableSort(a.Items, a.Items) : throw Err.E(Err.Desc(v) + " cannot be sorted, as it is not an array"));
         Val0("unique", v => v is JArr a ? Unique(a) : throw Err.E(Err.Desc(v) + " cannot be sorted, as it is not an array"));
         Val0("min", v => MinMax(v, true));
@@ -328,8 +328,8 @@ internal static class Builtins
         foreach (var pv in new RecurseAllNode().Paths(new PV(null, input), env, ctx))
         {
             if (first) { first = false; continue; }
-            if (filter != null && !filter.Eval(pv.V, env, ctx).Any(x => x.IsTruthy)) continue;
-            yield return PathList.ToArray(pv.P);
+            if (filter == null) { yield return PathList.ToArray(pv.P); continue; }
+            foreach (var x in filter.Eval(pv.V, env, ctx)) if (x.IsTruthy) yield return PathList.ToArray(pv.P);
         }
     }
 
@@ -412,6 +412,14 @@ internal static class Builtins
         else if (st < 0) for (double x = f.D; x > u.D; x += st) { ctx.Step(); yield return JNum.Of(x); }
     }
 
+    private static JArr ByInput(JV input, Node f, Env env, Ctx ctx, string what)
+    {
+        if (input is JArr a) return a;
+        var items = IterateNode.Iterate(input, ctx).ToList();
+        var keys = KeysOf(new JArr(items), f, env, ctx);
+        throw Err.E($"{Err.Desc(input)} and {Err.Desc(new JArr(keys))} {what}");
+    }
+
     private static List<JV> KeysOf(JArr a, Node f, Env env, Ctx ctx)
     {
         var keys = new List<JV>(a.Count);
@@ -445,13 +453,13 @@ internal static class Builtins
 
     private static JV SortBy(JV input, Node f, Env env, Ctx ctx, string what)
     {
-        if (input is not JArr a) throw Err.E(Err.Desc(input) + " cannot be sorted, as it is not an array");
+        var a = ByInput(input, f, env, ctx, "cannot be sorted, as they are not both arrays");
         return StableSort(a.Items, KeysOf(a, f, env, ctx));
     }
 
     private static JV GroupBy(JV input, Node f, Env env, Ctx ctx)
     {
-        if (input is not JArr a) throw Err.E("Cannot index " + input.TypeName + " with number");
+        var a = ByInput(input, f, env, ctx, "cannot be sorted, as they are not both arrays");
         var keys = KeysOf(a, f, env, ctx);
         var order = SortedOrder(keys);
         var groups = new List<JV>();
@@ -472,7 +480,7 @@ internal static class Builtins
 
     private static JV MinMaxBy(JV input, Node f, Env env, Ctx ctx, bool min)
     {
-        if (input is not JArr a) throw Err.E("Cannot index " + input.TypeName + " with number");
+        var a = ByInput(input, f, env, ctx, "cannot be iterated over");
         if (a.Count == 0) return JNull.Instance;
         var keys = KeysOf(a, f, env, ctx);
         int best = 0;
@@ -560,7 +568,6 @@ internal static class Builtins
 
     private static JV Add(JV v)
     {
-        if (v.Kind == JKind.Null) return JNull.Instance;
         IEnumerable<JV> items = v is JArr a ? a.Items : v is JObj o ? o.Entries.Select(e => e.Value) : throw IterateNode.CannotIterate(v);
         JV acc = JNull.Instance;
         bool allStrings = true;
@@ -748,13 +755,13 @@ internal static class Builtins
         foreach (var e in items)
         {
             JV key = JNull.Instance;
-            foreach (var name in new[] { "key", "k", "name" })
+            foreach (var name in new[] { "key", "k", "name", "Name", "K", "Key" })
             {
                 var kv = Ops.Field(e, name);
                 if (kv.IsTruthy) { key = kv; break; }
             }
             var hasValue = e is JObj eo && eo.IndexOf("value") >= 0;
-            var value = hasValue ? Ops.Field(e, "value") : Ops.Field(e, "v");
+            var value = hasValue ? Ops.Field(e, "value") : e is JObj eo2 && eo2.IndexOf("v") >= 0 ? Ops.Field(e, "v") : Ops.Field(e, "Value");
             if (key is JStr ks) b.Set(ks.S, value);
             else if (key is JNum or JBool) b.Set(JsonText.Dump(key), value);
             else throw Err.E($"Cannot use {Err.Desc(key)} as object key");
@@ -890,20 +897,17 @@ internal static class MathX
         return JArr.Of(JNum.Of(m), JNum.Of(e));
     }
 
-    private static readonly double[] Lanczos =
-    {
-        0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
-        -176.61503916999185, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-    };
-
     public static double LGamma(double x)
     {
+        if (double.IsNaN(x)) return x;
+        if (x <= 0 && x == Math.Floor(x)) return double.PositiveInfinity;
         if (x < 0.5) return Math.Log(Math.PI / Math.Abs(Math.Sin(Math.PI * x))) - LGamma(1 - x);
-        x -= 1;
-        double a = Lanczos[0];
-        double t = x + 7.5;
-        for (int i = 1; i < 9; i++) a += Lanczos[i] / (x + i);
-        return 0.5 * Math.Log(2 * Math.PI) + (x + 0.5) * Math.Log(t) - t + Math.Log(a);
+        double prod = 1;
+        while (x < 30) { prod *= x; x += 1; }
+        double shift = Math.Log(prod);
+        double x2 = 1 / (x * x);
+        double series = (1.0 / 12 - x2 * (1.0 / 360 - x2 * (1.0 / 1260 - x2 * (1.0 / 1680 - x2 / 1188)))) / x;
+        return (x - 0.5) * Math.Log(x) - x + 0.5 * Math.Log(2 * Math.PI) + series - shift;
     }
 
     public static double TGamma(double x)

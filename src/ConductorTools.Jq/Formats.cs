@@ -37,7 +37,7 @@ internal static class Formats
                         case '<': sb.Append("&lt;"); break;
                         case '>': sb.Append("&gt;"); break;
                         case '&': sb.Append("&amp;"); break;
-                        case '\'': sb.Append("&#39;"); break;
+                        case '\'': sb.Append("&apos;"); break;
                         case '"': sb.Append("&quot;"); break;
                         default: sb.Append(c); break;
                     }
@@ -59,7 +59,7 @@ internal static class Formats
             case "csv":
             case "tsv":
             {
-                if (v is not JArr a) throw Err.E(Err.Desc(v) + " cannot be " + name + "-formatted, only an array can be");
+                if (v is not JArr a) throw Err.E(Err.Desc(v) + " cannot be " + name + "-formatted, only array");
                 var sb = new StringBuilder();
                 bool first = true;
                 foreach (var x in a.Items)
@@ -123,7 +123,7 @@ internal static class Formats
             if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/') sb.Append(c);
             else return null;
         }
-        if (sb.Length % 4 == 1) sb.Length--;
+        if (sb.Length % 4 == 1) throw Err.E(Err.Desc(JStr.Of(s)) + " trailing base64 byte found");
         while (sb.Length % 4 != 0) sb.Append('=');
         try { return Convert.FromBase64String(sb.ToString()); }
         catch (FormatException) { return null; }

@@ -28,7 +28,7 @@ internal static class Ops
             case JObj o when k is JStr s: return o.Get(s.S);
             case JArr a when k is JNum n:
             {
-                if (n.IsNaN) return JNull.Instance;
+                if (n.IsNaN || (!n.IsInt && n.D != Math.Floor(n.D))) return JNull.Instance;
                 long i = n.IsInt ? n.L : (long)Math.Floor(n.D);
                 if (i < 0) i += a.Count;
                 return i >= 0 && i < a.Count ? a.Items[(int)i] : JNull.Instance;
@@ -44,7 +44,7 @@ internal static class Ops
 
     private static JV SliceByObject(JV t, JObj so)
     {
-        var s = so.Get("start"); var e = so.Get("end");
+        if (!so.TryGet("start", out var s) || !so.TryGet("end", out var e)) throw Err.E("Start and end indices of an array slice must be numbers");
         return Slice(t, s, e);
     }
 
@@ -237,7 +237,7 @@ internal static class Ops
 
     public static JV Negate(JV v)
     {
-        if (v is JNum n) return n.IsInt && n.L != long.MinValue ? JNum.Of(-n.L) : JNum.Of(-n.D);
+        if (v is JNum n) return n.IsInt && n.L != long.MinValue && n.L != 0 ? JNum.Of(-n.L) : JNum.Of(-n.D);
         throw Err.E($"{Err.Desc(v)} cannot be negated");
     }
 

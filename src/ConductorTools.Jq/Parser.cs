@@ -435,6 +435,9 @@ internal sealed class Parser
                     var v = Next();
                     return new ABreak { Name = v.Text, Pos = t.Start };
                 }
+                if (t.Text == "null") return new ALiteral { Value = JNull.Instance, Pos = t.Start };
+                if (t.Text == "true") return new ALiteral { Value = JBool.True, Pos = t.Start };
+                if (t.Text == "false") return new ALiteral { Value = JBool.False, Pos = t.Start };
                 var call = new ACall { Name = t.Text, Pos = t.Start };
                 if (Peek().Is("("))
                 {

@@ -22,7 +22,7 @@ def leaf_paths: paths(scalars);
 def first: .[0];
 def last: .[-1];
 def nth($n): .[$n];
-def nth($n; f): if $n < 0 then error(""Out of bounds negative array index"") else last(limit($n + 1; f)) end;
+def nth($n; f): if $n < 0 then error(""nth doesn't support negative indices"") else last(limit($n + 1; f)) end;
 def combinations(n): . as $dot | [range(n)] | map($dot) | combinations;
 def splits($re): split($re; null) | .[];
 def splits($re; flags): split($re; flags) | .[];
@@ -47,8 +47,8 @@ def INDEX(stream; idx_expr): reduce stream as $row ({}; .[$row|idx_expr|tostring
 def INDEX(idx_expr): INDEX(.[]; idx_expr);
 def pick(pathexps): . as $top | reduce path(pathexps) as $p (null; setpath($p; $top | getpath($p)));
 def isvalid(f): try (f | true) catch false;
-def halt_error: halt_error(5);
 def halt_error(code): error(.);
+def halt_error: halt_error(5);
 def add(f): reduce f as $x (null; . + $x);
 def have_decnum: false;
 def have_literal_numbers: true;

@@ -12,7 +12,7 @@ internal static class Regexes
     private static (Regex Re, bool Global, bool NoEmpty) Get(JV input, JV re, JV flags, Ctx ctx)
     {
         if (input is not JStr) throw Err.E(Err.Desc(input) + " cannot be matched, as it is not a string");
-        if (re is not JStr rs) throw Err.E(Err.Desc(re) + " cannot be matched, as it is not a string");
+        if (re is not JStr rs) throw Err.E(re.TypeName + " not a string or array");
         var opts = RegexOptions.CultureInvariant;
         bool global = false, noEmpty = false;
         if (flags is JStr fs)
@@ -63,6 +63,7 @@ internal static class Regexes
         while (m.Success)
         {
             ctx.Step();
+            if (global && m.Length == 0 && m.Index == s.Length && s.Length > 0) yield break;
             if (!(noEmpty && m.Length == 0)) yield return m;
             if (!global) yield break;
             m = m.NextMatch();
@@ -165,11 +166,11 @@ internal static class Regexes
         int prev = 0;
         foreach (var m in Matches(r, s, true, noEmpty, ctx))
         {
-            if (m.Length == 0 && (m.Index == 0 || m.Index == s.Length)) continue;
-            list.Add(JStr.Of(s.Substring(prev, m.Index - prev)));
+            // jq 1.6: pieces between consecutive match boundaries.
+            list.Add(JStr.Of(m.Index >= prev ? s.Substring(prev, m.Index - prev) : ""));
             prev = m.Index + m.Length;
         }
-        list.Add(JStr.Of(s.Substring(prev)));
+        list.Add(JStr.Of(prev <= s.Length ? s.Substring(prev) : ""));
         return new JArr(list);
     }
 
