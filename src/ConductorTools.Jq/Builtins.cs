@@ -902,6 +902,7 @@ internal static class MathX
         if (double.IsNaN(x)) return x;
         if (x <= 0 && x == Math.Floor(x)) return double.PositiveInfinity;
         if (x < 0.5) return Math.Log(Math.PI / Math.Abs(Math.Sin(Math.PI * x))) - LGamma(1 - x);
+        if (x == Math.Floor(x) && x < 171) { double f = 1; for (int i = 2; i < x; i++) f *= i; return Math.Log(f); }
         double prod = 1;
         while (x < 30) { prod *= x; x += 1; }
         double shift = Math.Log(prod);
