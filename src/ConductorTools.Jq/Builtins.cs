@@ -626,15 +626,12 @@ internal static class Builtins
         return JNum.Of(Math.Pow(x.D, y.D));
     }
 
+    // jq 1.6: def reverse: [.[length - 1 - range(0;length)]];
     private static JV Reverse(JV v)
     {
         if (v is JArr a) { var l = new List<JV>(a.Items); l.Reverse(); return new JArr(l); }
-        if (v.Kind == JKind.Null) return JArr.Empty;
-        if (v is JStr s)
-        {
-            if (s.S.Length == 0) return s;
-            throw Err.E("Cannot index string with number");
-        }
+        var len = (JNum)Length(v);
+        if (len.D == 0) return JArr.Empty;
         throw Err.E($"Cannot index {v.TypeName} with number");
     }
 

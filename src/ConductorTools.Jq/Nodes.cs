@@ -428,6 +428,7 @@ internal sealed class PipeNode : Node
     {
         foreach (var l in _left.Eval(input, env, ctx))
         {
+            ctx.Step();
             if (_right.IsSimple) yield return _right.Eval1(l, env, ctx);
             else foreach (var r in _right.Eval(l, env, ctx)) yield return r;
         }
@@ -447,8 +448,8 @@ internal sealed class CommaNode : Node
 
     public override IEnumerable<JV> Eval(JV input, Env env, Ctx ctx)
     {
-        foreach (var v in _left.Eval(input, env, ctx)) yield return v;
-        foreach (var v in _right.Eval(input, env, ctx)) yield return v;
+        foreach (var v in _left.Eval(input, env, ctx)) { ctx.Step(); yield return v; }
+        foreach (var v in _right.Eval(input, env, ctx)) { ctx.Step(); yield return v; }
     }
 
     public override IEnumerable<PV> Paths(PV input, Env env, Ctx ctx)
@@ -549,50 +550,39 @@ internal sealed class AndOrNode : Node
     }
 }
 
+/// <summary>`a // b`: the truthy outputs of a, or else the outputs of b (jq 1.6 lets a's errors through).</summary>
 internal sealed class AltNode : Node
 {
     private readonly Node _left, _right;
     public AltNode(Node l, Node r) { _left = l; _right = r; }
 
+    public override bool IsSimple => _left.IsSimple && _right.IsSimple;
+
+    public override JV Eval1(JV input, Env env, Ctx ctx)
+    {
+        var l = _left.Eval1(input, env, ctx);
+        return l.IsTruthy ? l : _right.Eval1(input, env, ctx);
+    }
+
     public override IEnumerable<JV> Eval(JV input, Env env, Ctx ctx)
     {
+        if (IsSimple) return new One(Eval1(input, env, ctx));
+        return EvalMany(input, env, ctx);
+    }
+
+    private IEnumerable<JV> EvalMany(JV input, Env env, Ctx ctx)
+    {
         bool any = false;
-        IEnumerator<JV>? e = null;
-        try { e = _left.Eval(input, env, ctx).GetEnumerator(); }
-        catch (JqException ex) when (TryNode.Catchable(ex)) { }
-        if (e != null)
-        {
-            using (e)
-            {
-                while (true)
-                {
-                    try { if (!e.MoveNext()) break; }
-                    catch (JqException ex) when (TryNode.Catchable(ex)) { break; }
-                    if (e.Current.IsTruthy) { any = true; yield return e.Current; }
-                }
-            }
-        }
+        foreach (var v in _left.Eval(input, env, ctx))
+            if (v.IsTruthy) { any = true; yield return v; }
         if (!any) foreach (var v in _right.Eval(input, env, ctx)) yield return v;
     }
 
     public override IEnumerable<PV> Paths(PV input, Env env, Ctx ctx)
     {
         bool any = false;
-        IEnumerator<PV>? e = null;
-        try { e = _left.Paths(input, env, ctx).GetEnumerator(); }
-        catch (JqException ex) when (TryNode.Catchable(ex)) { }
-        if (e != null)
-        {
-            using (e)
-            {
-                while (true)
-                {
-                    try { if (!e.MoveNext()) break; }
-                    catch (JqException ex) when (TryNode.Catchable(ex)) { break; }
-                    if (e.Current.V.IsTruthy) { any = true; yield return e.Current; }
-                }
-            }
-        }
+        foreach (var v in _left.Paths(input, env, ctx))
+            if (v.V.IsTruthy) { any = true; yield return v; }
         if (!any) foreach (var v in _right.Paths(input, env, ctx)) yield return v;
     }
 }

@@ -7,9 +7,75 @@ namespace ConductorTools.Jq;
 /// <summary>test/match/capture/scan/split/sub/gsub over .NET regular expressions (Oniguruma's Perl-style syntax maps directly).</summary>
 internal static class Regexes
 {
-    private static readonly ConcurrentDictionary<(string, RegexOptions, TimeSpan), Regex> Cache = new();
+    
+    /// <summary>A compiled pattern with its capture groups in textual order (as Oniguruma numbers them) and their names.</summary>
+    internal sealed class Compiled
+    {
+        public Regex Re = null!;
+        public string?[] Names = Array.Empty<string?>();
+    }
 
-    private static (Regex Re, bool Global, bool NoEmpty) Get(JV input, JV re, JV flags, Ctx ctx)
+    private static readonly ConcurrentDictionary<(string, RegexOptions, TimeSpan), Compiled> Cache = new();
+
+    // .NET numbers named groups after unnamed ones; rewrite (?<name>...) to plain groups and keep the names aside.
+    private static Compiled Build(string pattern, RegexOptions opts, TimeSpan timeout)
+    {
+        var names = new List<string?>();
+        var sb = new StringBuilder(pattern.Length);
+        bool inClass = false;
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            char c = pattern[i];
+            if (c == '\\' && i + 1 < pattern.Length)
+            {
+                // \k<name> back-references become numbered ones
+                if (pattern[i + 1] == 'k' && i + 2 < pattern.Length && pattern[i + 2] == '<')
+                {
+                    int end = pattern.IndexOf('>', i + 3);
+                    if (end > 0)
+                    {
+                        var nm = pattern.Substring(i + 3, end - i - 3);
+                        int idx = names.IndexOf(nm);
+                        if (idx >= 0) { sb.Append("(?:\\").Append(idx + 1).Append(')'); i = end; continue; }
+                    }
+                }
+                sb.Append(c).Append(pattern[i + 1]);
+                i++;
+                continue;
+            }
+            if (inClass) { if (c == ']') inClass = false; sb.Append(c); continue; }
+            if (c == '[') { inClass = true; sb.Append(c); if (i + 1 < pattern.Length && pattern[i + 1] == ']') { sb.Append(']'); i++; } continue; }
+            if (c == '(')
+            {
+                if (i + 1 < pattern.Length && pattern[i + 1] == '?')
+                {
+                    int nameStart = -1;
+                    char close = '>';
+                    if (i + 2 < pattern.Length && pattern[i + 2] == '<' && i + 3 < pattern.Length && pattern[i + 3] != '=' && pattern[i + 3] != '!') nameStart = i + 3;
+                    else if (i + 3 < pattern.Length && pattern[i + 2] == 'P' && pattern[i + 3] == '<') nameStart = i + 4;
+                    else if (i + 2 < pattern.Length && pattern[i + 2] == '\'') { nameStart = i + 3; close = '\''; }
+                    if (nameStart > 0)
+                    {
+                        int end = pattern.IndexOf(close, nameStart);
+                        if (end > 0)
+                        {
+                            names.Add(pattern.Substring(nameStart, end - nameStart));
+                            sb.Append('(');
+                            i = end;
+                            continue;
+                        }
+                    }
+                    sb.Append(c);
+                    continue;
+                }
+                names.Add(null);
+            }
+            sb.Append(c);
+        }
+        return new Compiled { Re = new Regex(sb.ToString(), opts & ~RegexOptions.ExplicitCapture, timeout), Names = names.ToArray() };
+    }
+
+    private static (Compiled Re, bool Global, bool NoEmpty) Get(JV input, JV re, JV flags, Ctx ctx)
     {
         if (input is not JStr) throw Err.E(Err.Desc(input) + " cannot be matched, as it is not a string");
         if (re is not JStr rs) throw Err.E(re.TypeName + " not a string or array");
@@ -37,7 +103,7 @@ internal static class Regexes
         var key = (rs.S, opts, timeout);
         if (!Cache.TryGetValue(key, out var regex))
         {
-            try { regex = new Regex(Translate(rs.S), opts, timeout); }
+            try { regex = Build(Translate(rs.S), opts, timeout); }
             catch (ArgumentException e) { throw Err.E(rs.S + " (at offset 0) is not a valid regex: " + e.Message); }
             if (Cache.Count > 1000) Cache.Clear();
             Cache[key] = regex;
@@ -57,9 +123,9 @@ internal static class Regexes
         return (re, flags);
     }
 
-    private static IEnumerable<Match> Matches(Regex re, string s, bool global, bool noEmpty, Ctx ctx)
+    private static IEnumerable<Match> Matches(Compiled re, string s, bool global, bool noEmpty, Ctx ctx)
     {
-        var m = re.Match(s);
+        var m = re.Re.Match(s);
         while (m.Success)
         {
             ctx.Step();
@@ -77,17 +143,16 @@ internal static class Regexes
         return JBool.Of(Matches(r, ((JStr)input).S, false, noEmpty, ctx).Any());
     }
 
-    private static JObj MatchObject(Regex re, Match m, string s, bool surr)
+    private static JObj MatchObject(Compiled re, Match m, string s, bool surr)
     {
         int Cp(int i) => surr ? Strings.CodePointIndexOfChar(s, i) : i;
         int CpLen(int i, int len) => surr ? Strings.CodePointIndexOfChar(s, i + len) - Strings.CodePointIndexOfChar(s, i) : len;
         var caps = new List<JV>();
-        var names = re.GetGroupNames();
         for (int g = 1; g < m.Groups.Count; g++)
         {
             var grp = m.Groups[g];
-            var name = re.GroupNameFromNumber(g);
-            JV nameV = int.TryParse(name, out _) ? JNull.Instance : JStr.Of(name);
+            var name = g - 1 < re.Names.Length ? re.Names[g - 1] : null;
+            JV nameV = name == null ? JNull.Instance : JStr.Of(name);
             var b = new JObjBuilder(4);
             if (grp.Success)
             {
@@ -104,7 +169,6 @@ internal static class Regexes
             b.Set("name", nameV);
             caps.Add(b.Build());
         }
-        _ = names;
         var mb = new JObjBuilder(4);
         mb.Set("offset", JNum.Of(Cp(m.Index)));
         mb.Set("length", JNum.Of(CpLen(m.Index, m.Length)));
@@ -122,13 +186,13 @@ internal static class Regexes
         foreach (var m in Matches(r, s, global, noEmpty, ctx)) yield return MatchObject(r, m, s, surr);
     }
 
-    private static JObj CaptureObject(Regex re, Match m)
+    private static JObj CaptureObject(Compiled re, Match m)
     {
         var b = new JObjBuilder();
         for (int g = 1; g < m.Groups.Count; g++)
         {
-            var name = re.GroupNameFromNumber(g);
-            if (int.TryParse(name, out _)) continue;
+            var name = g - 1 < re.Names.Length ? re.Names[g - 1] : null;
+            if (name == null) continue;
             var grp = m.Groups[g];
             b.Set(name, grp.Success ? JStr.Of(grp.Value) : JNull.Instance);
         }

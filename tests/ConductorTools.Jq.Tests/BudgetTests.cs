@@ -65,7 +65,7 @@ public sealed class BudgetTests
     {
         Assert.Throws<JqBudgetExceededException>(() => Jq.Run("\"abc\" * 1e9"));
         Assert.Throws<JqBudgetExceededException>(() => Jq.Run(".[1e9] = 1"));
-        Assert.Throws<JqBudgetExceededException>(() => Jq.Run("\"x\" * 100000", "null", new JqOptions { MaxCollectionLength = 1000 }));
+        Assert.Throws<JqBudgetExceededException>(() => Jq.Run(". * 100000", "\"x\"", new JqOptions { MaxCollectionLength = 1000 }));
     }
 
     [Fact]

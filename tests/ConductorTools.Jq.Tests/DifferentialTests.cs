@@ -24,8 +24,9 @@ public sealed class DifferentialTests
         "[3,1,\"s\",null,[2],{\"k\":0}]",
     };
 
-    private static readonly string[] Atoms = { ".", ".a", ".c", ".d", ".d.e", ".a[0]", ".a[-1]", ".[0]?", ".a[1:]", "keys?", "length?", "type", "..", "[.[]?]", "tojson", "(.a // 7)", "1", "\"s\"", "null", "[]", "{}" };
-    private static readonly string[] Unary = { "length", "type", "tostring", "tojson", "keys?", "[.[]?]", "[..] | length", "[paths] | length", "to_entries?", "add?", "sort?", "reverse?", "unique?", "flatten?", "[leaf_paths]", "not", "(. == null)", "[.[]?] | length", "(tostring | length)", "(tojson | fromjson)", "[.. | numbers]", "[.. | strings]", "(. as $x | [$x])", "[recurse | type]", "[tostream] | length", "del(.a)?", "(.a |= length)?", "with_entries(.value |= type)?" };
+    // jq 1.6 lets `?` swallow errors raised downstream of it (fixed in 1.7); `?` therefore only ends a generated filter.
+    private static readonly string[] Atoms = { ".", ".a", ".c", ".d", ".d.e", ".a[0]", ".a[-1]", ".a[1:]", "type", "..", "tojson", "1", "\"s\"", "null", "[]", "{}", "[.[]]", "(.d // 7)" };
+    private static readonly string[] Unary = { "length", "type", "tostring", "tojson", "keys?", "[.[]?]", "[..] | length", "[paths] | length", "to_entries?", "add?", "sort?", "reverse?", "unique?", "flatten?", "[leaf_paths]", "not", "(. == null)", "[.[]?] | length", "(tostring | length)", "(tojson | fromjson)", "[.. | numbers]", "[.. | strings]", "(. as $x | [$x])", "[recurse | type]", "[tostream] | length", "del(.a)?", "(.a |= length)?", "(to_entries? | from_entries)" };
     private static readonly string[] Binary = { "+", "-", "==", "!=", "<", ">=", "and", "or", "//", "," };
 
     private static IEnumerable<string> Generate()
@@ -33,7 +34,7 @@ public sealed class DifferentialTests
         var rnd = new Random(7);
         var set = new HashSet<string>();
         foreach (var a in Atoms) foreach (var u in Unary) set.Add(a + " | " + u);
-        while (set.Count < 900)
+        while (set.Count < 700)
         {
             var a = Atoms[rnd.Next(Atoms.Length)];
             var b = Atoms[rnd.Next(Atoms.Length)];
@@ -42,7 +43,7 @@ public sealed class DifferentialTests
             set.Add(rnd.Next(3) switch
             {
                 0 => $"try (({a}) {op} ({b})) catch \"E\"",
-                1 => $"[({a}) {op} ({b})] | {u}",
+                1 => $"[({a}) {op} ({b})] | ({u})",
                 _ => $"try ({a} | {u}) catch \"E\"",
             });
         }
@@ -71,9 +72,13 @@ public sealed class DifferentialTests
             using var p = Process.Start(psi)!;
             p.StandardInput.Write(input);
             p.StandardInput.Close();
+            string stderr = "";
+            var errThread = new Thread(() => stderr = p.StandardError.ReadToEnd());
+            errThread.Start();
             var lines = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
             p.WaitForExit();
-            Assert.Equal(0, p.ExitCode);
+            errThread.Join();
+            Assert.True(p.ExitCode == 0, "jq failed: " + stderr);
             Assert.Equal(filters.Count, lines.Length);
             var ours = JqFilter.Parse(program).EvaluateJson(input).Select(s => System.Text.Json.JsonSerializer.Deserialize<string>(s)!).ToList();
             for (int i = 0; i < filters.Count; i++)

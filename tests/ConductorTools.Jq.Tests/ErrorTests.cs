@@ -53,7 +53,7 @@ public sealed class ErrorTests
     public void The_error_value_is_available_to_callers_and_to_catch()
     {
         var e = Assert.Throws<JqException>(() => Jq.Run("error({code: 42})"));
-        Assert.Equal(42, (int)e.ErrorValue!["code"]!);
+        Assert.Equal(42L, e.ErrorValue!["code"]!.GetValue<long>());
         Assert.Equal("42", Jq.One("try error({code: 42}) catch .code"));
         Assert.Equal("\"Cannot index number with string \\\"a\\\"\"", Jq.One("try (1 | .a) catch ."));
     }

@@ -81,7 +81,7 @@ public sealed class LanguageTests
     [InlineData("[.[] | (. > 1) and (. < 3), (. == 1) or false]", "[1,2]", "[false,true,true,false]")]
     [InlineData("1, 2 | . * 10", "null", "10 20")]
     [InlineData("reduce empty as $x (0; . + 1)", "null", "0")]
-    [InlineData("[limit(3; repeat(1))]", "null", "[1,1,1]")]
+    [InlineData("[limit(3; repeat(1))]", "null", "[null,1,1]")]
     [InlineData("[first(range(10; 0; -1))]", "null", "[10]")]
     [InlineData(".a[1:] |= map(. * 10)", "{\"a\":[1,2,3]}", "{\"a\":[1,20,30]}")]
     [InlineData("{\"if\":1,\"then\":2} | {if, then}", "null", "{\"if\":1,\"then\":2}")]
