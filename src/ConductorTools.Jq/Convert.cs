@@ -32,19 +32,13 @@ internal static class JConvert
             case JsonValue v:
             {
                 if (v.TryGetValue<JsonElement>(out var el)) return FromElement(el);
-                switch (v.GetValueKind())
-                {
-                    case JsonValueKind.String: return JStr.Of(v.GetValue<string>());
-                    case JsonValueKind.True: return JBool.True;
-                    case JsonValueKind.False: return JBool.False;
-                    case JsonValueKind.Null: return JNull.Instance;
-                    case JsonValueKind.Number:
-                        if (v.TryGetValue<long>(out var l)) return JNum.Of(l);
-                        if (v.TryGetValue<int>(out var i)) return JNum.Of(i);
-                        if (v.TryGetValue<double>(out var d)) return JNum.Of(d);
-                        return JsonText.ParseNumberText(v.ToJsonString());
-                    default: return Parse(Encoding.UTF8.GetBytes(v.ToJsonString()));
-                }
+                if (v.TryGetValue<string>(out var s)) return JStr.Of(s);
+                if (v.TryGetValue<bool>(out var b)) return JBool.Of(b);
+                if (v.TryGetValue<long>(out var l)) return JNum.Of(l);
+                if (v.TryGetValue<int>(out var i)) return JNum.Of(i);
+                if (v.TryGetValue<double>(out var d)) return JNum.Of(d);
+                // Any other CLR value (decimal, DateTime, Guid, ...): its JSON text decides.
+                return Parse(Encoding.UTF8.GetBytes(v.ToJsonString()));
             }
             default: return Parse(Encoding.UTF8.GetBytes(node.ToJsonString()));
         }

@@ -53,6 +53,12 @@ def add(f): reduce f as $x (null; . + $x);
 def have_decnum: false;
 def have_literal_numbers: true;
 def to_number: tonumber;
+def sort(f): sort_by(f);
+def min(f): min_by(f);
+def max(f): max_by(f);
+def unique(f): unique_by(f);
+def group(f): group_by(f);
+def group: group_by(.);
 ";
 
     public static readonly Scope? Scope;
