@@ -572,12 +572,19 @@ internal static class Builtins
         JV acc = JNull.Instance;
         bool allStrings = true;
         int n = 0;
-        foreach (var x in items) { n++; if (x is not JStr) { allStrings = false; break; } }
+        foreach (var x in items) { n++; if (x is not JStr) allStrings = false; }
         if (allStrings && n > 2)
         {
             var sb = new StringBuilder();
             foreach (var x in items) sb.Append(((JStr)x).S);
             return JStr.Of(sb.ToString());
+        }
+        if (n > 2 && items.All(x => x is JObj || x is JNull))
+        {
+            var b = new JObjBuilder();
+            bool anyObj = false;
+            foreach (var x in items) if (x is JObj xo) { anyObj = true; foreach (var kv in xo.Entries) b.Set(kv.Key, kv.Value); }
+            return anyObj ? b.Build() : JNull.Instance;
         }
         bool allArrays = n > 2 && items.All(x => x is JArr);
         if (allArrays)

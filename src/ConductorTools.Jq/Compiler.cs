@@ -125,7 +125,7 @@ internal sealed class Compiler
                 var src = Compile(r.Source, s);
                 var init = Compile(r.Init, s);
                 var (pat, n, inner) = CompilePatterns(new List<APattern> { r.Pattern }, s);
-                return new ReduceNode(src, pat[0], n, init, Compile(r.Update, inner));
+                return new ReduceNode(src, pat[0], n, init, Compile(r.Update, inner), InPlaceFor(r.Update, inner));
             }
             case AForeach f:
             {
@@ -165,6 +165,39 @@ internal sealed class Compiler
             }
         }
         throw new InvalidOperationException("unknown syntax node " + a.GetType().Name);
+    }
+
+    /// <summary>Whether an expression's value cannot depend on (or contain) its input `.`.</summary>
+    private static bool DotFree(Ast a) => a switch
+    {
+        AVar or ALiteral or ALoc => true,
+        AIndex ix => DotFree(ix.Target) && DotFree(ix.Key),
+        ASlice sl => DotFree(sl.Target) && (sl.From == null || DotFree(sl.From)) && (sl.To == null || DotFree(sl.To)),
+        AIterate it => DotFree(it.Target),
+        AArray arr => arr.Body == null || DotFree(arr.Body),
+        AObject obj => obj.Entries.All(e => DotFree(e.Key) && DotFree(e.Value)),
+        AString str => str.Parts.All(p => p is string || DotFree((Ast)p)),
+        APipe p => DotFree(p.Left),
+        AComma c => DotFree(c.Left) && DotFree(c.Right),
+        ANeg n => DotFree(n.Body),
+        ABinary b => b.Op is "+" or "-" or "*" or "/" or "%" or "==" or "!=" or "<" or "<=" or ">" or ">=" or "and" or "or" or "//" && DotFree(b.Left) && DotFree(b.Right),
+        AIf i => DotFree(i.Cond) && DotFree(i.Then) && (i.Else == null || DotFree(i.Else)),
+        _ => false,
+    };
+
+    private InPlaceUpdate? InPlaceFor(Ast update, Scope? s)
+    {
+        if (update is not ABinary b) return null;
+        if (b.Op == "+" && b.Left is AIdentity && DotFree(b.Right))
+            return new InPlaceUpdate { Op = "append", Rhs = Compile(b.Right, s) };
+        if (b.Op is "=" or "|=" or "+=" or "-=" or "*=" or "/=" or "%=" or "//=" && b.Left is AIndex { Target: AIdentity } ix && DotFree(ix.Key)
+            && (b.Op == "|=" || DotFree(b.Right)))
+        {
+            var rhs = Compile(b.Right, s);
+            if (b.Op != "|=" && !rhs.IsSimple) return null;
+            return new InPlaceUpdate { Op = b.Op, Key = Compile(ix.Key, s), Rhs = rhs };
+        }
+        return null;
     }
 
     private Node CompileBinary(ABinary b, Scope? s)

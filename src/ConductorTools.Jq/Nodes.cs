@@ -765,8 +765,10 @@ internal sealed class ReduceNode : Node
     private readonly Pattern _pattern;
     private readonly int _slots;
 
-    public ReduceNode(Node source, Pattern pattern, int slots, Node init, Node update)
-    { _source = source; _pattern = pattern; _slots = slots; _init = init; _update = update; }
+    public ReduceNode(Node source, Pattern pattern, int slots, Node init, Node update, InPlaceUpdate? inPlace = null)
+    { _source = source; _pattern = pattern; _slots = slots; _init = init; _update = update; _inPlace = inPlace; }
+
+    private readonly InPlaceUpdate? _inPlace;
 
     public override bool IsSimple => _init.IsSimple;
 
@@ -783,10 +785,13 @@ internal sealed class ReduceNode : Node
 
     private JV Run(JV input, JV state, Env env, Ctx ctx)
     {
+        bool owned = false;
         foreach (var v in _source.Eval(input, env, ctx))
         {
             ctx.Step();
             var e = Bind(_pattern, _slots, v, input, env, ctx);
+            if (_inPlace != null && _inPlace.TryApply(ref state, ref owned, e, ctx)) continue;
+            owned = false;
             if (_update.IsSimple) state = _update.Eval1(state, e, ctx);
             else
             {
@@ -992,6 +997,105 @@ internal sealed class AssignNode : Node
                 state = Ops.SetPath(state, p, 0, nv, ctx);
             }
             yield return state;
+        }
+    }
+}
+
+/// <summary>
+/// `reduce` updates of the forms `.[k] = v`, `.[k] op= v`, `.[k] |= f` and `. + v`, where k and v cannot see the
+/// state: applied in place on a private copy of the state (as jq mutates values it holds the only reference to), so
+/// building an object or array in a reduce is linear instead of quadratic.
+/// </summary>
+internal sealed class InPlaceUpdate
+{
+    public string Op = "";      // "=", "|=", "+=", ..., or "append" for `. + v`
+    public Node? Key;
+    public Node Rhs = null!;
+
+    // Exactly one output, or report "not applicable" (so the generic update handles generators).
+    private static JV Single(Node n, JV input, Env env, Ctx ctx, out bool one)
+    {
+        if (n.IsSimple) { one = true; return n.Eval1(input, env, ctx); }
+        JV? first = null;
+        int count = 0;
+        foreach (var v in n.Eval(input, env, ctx)) { if (count++ == 0) first = v; else break; }
+        one = count == 1;
+        return first ?? JNull.Instance;
+    }
+
+    private static JV First(Node n, JV input, Env env, Ctx ctx, out bool any)
+    {
+        if (n.IsSimple) { any = true; return n.Eval1(input, env, ctx); }
+        foreach (var v in n.Eval(input, env, ctx)) { any = true; return v; }
+        any = false;
+        return JNull.Instance;
+    }
+
+    public bool TryApply(ref JV state, ref bool owned, Env env, Ctx ctx)
+    {
+        if (Op == "append")
+        {
+            var add = Single(Rhs, state, env, ctx, out var oneAdd);
+            if (!oneAdd) return false;
+            if (state is JArr sa && add is JArr aa)
+            {
+                if (!owned) { state = sa = new JArr(new List<JV>(sa.Items)); owned = true; }
+                ctx.CheckLength((long)sa.Count + aa.Count);
+                sa.Items.AddRange(aa.Items);
+                return true;
+            }
+            if (state is JObj so && add is JObj ao)
+            {
+                if (!owned) { state = so = so.CloneOwned(); owned = true; }
+                foreach (var kv in ao.Entries) so.SetOwned(kv.Key, kv.Value);
+                return true;
+            }
+            owned = false;
+            state = Ops.Add(state, add);
+            return true;
+        }
+        var key = Single(Key!, state, env, ctx, out var oneKey);
+        if (!oneKey) return false;
+        if (key is JStr ks && (state is JObj || state.Kind == JKind.Null))
+        {
+            var o = state as JObj;
+            if (o == null || !owned) { o = o == null ? new JObj(new List<KeyValuePair<string, JV>>()) : o.CloneOwned(); state = o; owned = true; }
+            var old = o.Get(ks.S);
+            if (!Compute(old, ref state, env, ctx, out var nv)) { o.RemoveOwned(ks.S); return true; }
+            o.SetOwned(ks.S, nv);
+            return true;
+        }
+        if (key is JNum kn && kn.IsInt && kn.L >= 0 && (state is JArr || state.Kind == JKind.Null))
+        {
+            var a = state as JArr;
+            if (a == null || !owned) { a = new JArr(a == null ? new List<JV>() : new List<JV>(a.Items)); state = a; owned = true; }
+            ctx.CheckLength(kn.L + 1);
+            var old = kn.L < a.Count ? a.Items[(int)kn.L] : JNull.Instance;
+            if (!Compute(old, ref state, env, ctx, out var nv)) { if (kn.L < a.Count) a.Items.RemoveAt((int)kn.L); return true; }
+            if (kn.L >= a.Count) ctx.Step(kn.L - a.Count);
+            while (a.Items.Count <= kn.L) a.Items.Add(JNull.Instance);
+            a.Items[(int)kn.L] = nv;
+            return true;
+        }
+        return false;
+    }
+
+    private bool Compute(JV old, ref JV state, Env env, Ctx ctx, out JV nv)
+    {
+        switch (Op)
+        {
+            case "|=":
+                nv = First(Rhs, old, env, ctx, out var any);
+                return any;
+            case "=":
+                nv = First(Rhs, state, env, ctx, out _);
+                return true;
+            case "//=":
+                nv = old.IsTruthy ? old : First(Rhs, state, env, ctx, out _);
+                return true;
+            default:
+                nv = Ops.Binary(Op.Substring(0, 1), old, First(Rhs, state, env, ctx, out _), ctx);
+                return true;
         }
     }
 }

@@ -160,6 +160,25 @@ internal sealed class JObj : JV
 
     public JV Get(string key) => TryGet(key, out var v) ? v : JNull.Instance;
 
+    /// <summary>Sets a key in place. Only for an object nobody else can see yet (a reduce's private state).</summary>
+    internal void SetOwned(string key, JV value)
+    {
+        int i = IndexOf(key);
+        if (i >= 0) { Entries[i] = new(key, value); return; }
+        Entries.Add(new(key, value));
+        if (_index != null) _index[key] = Entries.Count - 1;
+    }
+
+    internal void RemoveOwned(string key)
+    {
+        int i = IndexOf(key);
+        if (i < 0) return;
+        Entries.RemoveAt(i);
+        _index = null;
+    }
+
+    internal JObj CloneOwned() => new(new List<KeyValuePair<string, JV>>(Entries));
+
     public JObj With(string key, JV value)
     {
         int i = IndexOf(key);

@@ -149,3 +149,33 @@ public sealed class LanguageTests
         Assert.All(results, r => Assert.Equal("24", r));
     }
 }
+
+public sealed class ReduceInPlaceTests
+{
+    [Theory]
+    [InlineData("reduce .[] as $x ({}; .[$x.k] = $x.v)", "[{\"k\":\"a\",\"v\":1},{\"k\":\"b\",\"v\":2},{\"k\":\"a\",\"v\":3}]", "{\"a\":3,\"b\":2}")]
+    [InlineData("reduce .[] as $x ({}; .[$x.k] += $x.v)", "[{\"k\":\"a\",\"v\":1},{\"k\":\"b\",\"v\":2},{\"k\":\"a\",\"v\":3}]", "{\"a\":4,\"b\":2}")]
+    [InlineData("reduce .[] as $x ({}; .[$x.k] += [$x.v])", "[{\"k\":\"a\",\"v\":1},{\"k\":\"a\",\"v\":3}]", "{\"a\":[1,3]}")]
+    [InlineData("reduce .[] as $x ({}; .[$x.k] |= (. // 0) + 1)", "[{\"k\":\"a\"},{\"k\":\"a\"},{\"k\":\"b\"}]", "{\"a\":2,\"b\":1}")]
+    [InlineData("reduce .[] as $x ({}; .[$x.k] |= empty)", "[{\"k\":\"a\"}]", "{}")]
+    [InlineData("reduce .[] as $x ({}; .[$x.k] //= $x.v)", "[{\"k\":\"a\",\"v\":1},{\"k\":\"a\",\"v\":2}]", "{\"a\":1}")]
+    [InlineData("reduce .[] as $x ([]; . + [$x * 2])", "[1,2,3]", "[2,4,6]")]
+    [InlineData("reduce .[] as $x (null; .[$x] = $x)", "[2,0]", "[0,null,2]")]
+    [InlineData("reduce .[] as $x ({}; . + {($x): 1})", "[\"a\",\"b\"]", "{\"a\":1,\"b\":1}")]
+    [InlineData(". as $in | reduce range(2) as $i ($in; .[\"n\\($i)\"] = $i) | [., $in]", "{\"z\":0}", "[{\"z\":0,\"n0\":0,\"n1\":1},{\"z\":0}]")]
+    [InlineData("[{}] as [$init] | reduce (1,2) as $i ($init; .[\"k\\($i)\"] = $i) | [., $init]", "null", "[{\"k1\":1,\"k2\":2},{}]")]
+    [InlineData("reduce .[] as $x ({}; .[$x, \"all\"] += 1)", "[\"a\",\"b\"]", "{\"a\":1,\"all\":2,\"b\":1}")]
+    [InlineData("INDEX(.[]; .id)", "[{\"id\":1},{\"id\":2}]", "{\"1\":{\"id\":1},\"2\":{\"id\":2}}")]
+    public void Same_answers_as_the_generic_update(string filter, string input, string expected) => Assert.Equal(expected, Jq.All(filter, input));
+
+    [Fact]
+    public void Building_a_large_object_in_a_reduce_is_linear()
+    {
+        var input = "[" + string.Join(",", Enumerable.Range(0, 50_000).Select(i => $"{{\"id\":\"k{i}\",\"v\":{i}}}")) + "]";
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal("50000", Jq.One("reduce .[] as $i ({}; .[$i.id] = $i.v) | length", input));
+        Assert.Equal("50000", Jq.One("map({(.id): .v}) | add | length", input));
+        Assert.Equal("50000", Jq.One("reduce .[] as $i ([]; . + [$i.v]) | length", input));
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), sw.Elapsed.ToString());
+    }
+}
