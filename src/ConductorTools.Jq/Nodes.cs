@@ -968,13 +968,14 @@ internal sealed class AssignNode : Node
         if (_op == "|=")
         {
             var state = input;
+            var owned = new HashSet<JV>(Ops.RefEq.Instance);
             foreach (var p in PathsOf(input, env, ctx))
             {
                 var old = Ops.GetPath(state, p);
                 bool got = false;
                 foreach (var nv in _rhs.Eval(old, env, ctx))
                 {
-                    state = Ops.SetPath(state, p, 0, nv, ctx);
+                    state = Ops.SetPathOwned(state, p, 0, nv, owned, ctx);
                     got = true;
                     break;
                 }
@@ -986,6 +987,7 @@ internal sealed class AssignNode : Node
         foreach (var v in _rhs.Eval(input, env, ctx))
         {
             var state = input;
+            var owned = new HashSet<JV>(Ops.RefEq.Instance);
             foreach (var p in PathsOf(input, env, ctx))
             {
                 JV nv = _op switch
@@ -994,7 +996,7 @@ internal sealed class AssignNode : Node
                     "//=" => Ops.GetPath(state, p) is { IsTruthy: true } cur ? cur : v,
                     _ => Ops.Binary(_op.Substring(0, 1), Ops.GetPath(state, p), v, ctx),
                 };
-                state = Ops.SetPath(state, p, 0, nv, ctx);
+                state = Ops.SetPathOwned(state, p, 0, nv, owned, ctx);
             }
             yield return state;
         }

@@ -378,6 +378,49 @@ internal static class Ops
         throw Index(root, k) is var _ ? IndexError(root, k) : IndexError(root, k);
     }
 
+    // ---- in-place path updates for one assignment (each container is copied once, then mutated) ----
+
+    internal sealed class RefEq : IEqualityComparer<JV>
+    {
+        public static readonly RefEq Instance = new();
+        public bool Equals(JV? x, JV? y) => ReferenceEquals(x, y);
+        public int GetHashCode(JV obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
+    }
+
+    public static JV SetPathOwned(JV root, JArr path, int i, JV value, HashSet<JV> owned, Ctx ctx)
+    {
+        if (i == path.Count) return value;
+        var k = path.Items[i];
+        if (k is JStr s && (root is JObj || root.Kind == JKind.Null))
+        {
+            var o = root as JObj;
+            if (o == null) { o = new JObj(new List<KeyValuePair<string, JV>>()); owned.Add(o); }
+            else if (!owned.Contains(o)) { o = o.CloneOwned(); owned.Add(o); }
+            o.SetOwned(s.S, SetPathOwned(o.Get(s.S), path, i + 1, value, owned, ctx));
+            return o;
+        }
+        if (k is JNum n && (root is JArr || root.Kind == JKind.Null))
+        {
+            var a = root as JArr;
+            if (a == null) { a = new JArr(new List<JV>()); owned.Add(a); }
+            else if (!owned.Contains(a)) { a = new JArr(new List<JV>(a.Items)); owned.Add(a); }
+            long idx = n.IsInt ? n.L : (long)Math.Floor(n.D);
+            if (idx < 0)
+            {
+                idx += a.Count;
+                if (idx < 0) throw Err.E("Out of bounds negative array index");
+            }
+            ctx.CheckLength(idx + 1);
+            if (idx >= a.Count) ctx.Step(idx - a.Count);
+            while (a.Items.Count <= idx) a.Items.Add(JNull.Instance);
+            a.Items[(int)idx] = SetPathOwned(a.Items[(int)idx], path, i + 1, value, owned, ctx);
+            return a;
+        }
+        // slices and errors: the copying implementation (same results, same messages)
+        var rest = new JArr(path.Items.GetRange(i, path.Count - i));
+        return SetPath(root, rest, 0, value, ctx);
+    }
+
     public static string ToStringValue(JV v) => v is JStr s ? s.S : JsonText.Dump(v);
 
     public static string Num(double d) => d.ToString("R", CultureInfo.InvariantCulture);
