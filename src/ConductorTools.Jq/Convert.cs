@@ -128,7 +128,7 @@ internal static class JConvert
                 var b = new JObjBuilder();
                 while (r.Read() && r.TokenType != JsonTokenType.EndObject)
                 {
-                    var name = r.GetString()!;
+                    var name = PropertyName(ref r);
                     r.Read();
                     b.Set(name, ReadValue(ref r));
                 }
@@ -157,6 +157,30 @@ internal static class JConvert
     }
 
     public static string ToJson(JV v) => JsonText.Dump(v);
+
+    [ThreadStatic] private static string?[]? _names;
+
+    // Large documents repeat the same few property names; reuse their strings instead of allocating one per object.
+    private static string PropertyName(ref Utf8JsonReader r)
+    {
+        if (r.ValueIsEscaped || r.HasValueSequence || r.ValueSpan.Length > 24) return r.GetString()!;
+        var span = r.ValueSpan;
+        uint h = 2166136261;
+        foreach (var b in span) h = (h ^ b) * 16777619;
+        var cache = _names ??= new string?[512];
+        int slot = (int)(h & 511);
+        var s = cache[slot];
+        if (s != null && s.Length == span.Length)
+        {
+            bool same = true;
+            for (int i = 0; i < span.Length; i++) if (s[i] != span[i]) { same = false; break; }
+            if (same) return s;
+        }
+        s = r.GetString()!;
+        foreach (var c in s) if (c > 127) return s;
+        cache[slot] = s;
+        return s;
+    }
 
     internal static string Invariant(double d) => d.ToString("R", CultureInfo.InvariantCulture);
 }
