@@ -543,6 +543,7 @@ internal static class Builtins
 
     internal static bool Contains(JV a, JV b)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         if (a is JObj oa && b is JObj ob)
         {
             foreach (var kv in ob.Entries)
@@ -648,6 +649,7 @@ internal static class Builtins
         var list = new List<JV>();
         void Go(IEnumerable<JV> xs, int d)
         {
+            System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
             foreach (var x in xs)
             {
                 if (x is JArr xa && d > 0) Go(xa.Items, d - 1);

@@ -192,6 +192,7 @@ internal static class Ops
 
     private static JObj DeepMerge(JObj a, JObj b)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         var bld = new JObjBuilder(a);
         foreach (var kv in b.Entries)
         {
@@ -271,6 +272,7 @@ internal static class Ops
 
     public static JV SetPath(JV root, JArr path, int i, JV value, Ctx ctx)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         if (i == path.Count) return value;
         var k = path.Items[i];
         switch (k)
@@ -344,6 +346,7 @@ internal static class Ops
 
     private static JV DelPath(JV root, JArr path, int i)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         if (root.Kind == JKind.Null) return root;
         if (i == path.Count) return JNull.Instance;
         var k = path.Items[i];
@@ -389,6 +392,7 @@ internal static class Ops
 
     public static JV SetPathOwned(JV root, JArr path, int i, JV value, HashSet<JV> owned, Ctx ctx)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         if (i == path.Count) return value;
         var k = path.Items[i];
         if (k is JStr s && (root is JObj || root.Kind == JKind.Null))

@@ -93,13 +93,19 @@ public sealed class JqFilter
     /// <summary>Runs the filter on <paramref name="input"/>; outputs are produced lazily as the sequence is enumerated.</summary>
     public IEnumerable<JsonNode?> Evaluate(JsonNode? input, JqOptions? options = null)
     {
-        foreach (var v in EvaluateValues(JConvert.FromNode(input), options)) yield return JConvert.ToNode(v);
+        foreach (var v in EvaluateValues(Guarded(() => JConvert.FromNode(input)), options)) yield return Guarded(() => JConvert.ToNode(v));
     }
 
     /// <summary>Runs the filter on a <see cref="JsonElement"/>.</summary>
     public IEnumerable<JsonNode?> Evaluate(JsonElement input, JqOptions? options = null)
     {
-        foreach (var v in EvaluateValues(JConvert.FromElement(input), options)) yield return JConvert.ToNode(v);
+        foreach (var v in EvaluateValues(Guarded(() => JConvert.FromElement(input)), options)) yield return Guarded(() => JConvert.ToNode(v));
+    }
+
+    private static T Guarded<T>(Func<T> f)
+    {
+        try { return f(); }
+        catch (InsufficientExecutionStackException) { throw new JqBudgetExceededException("Value nested too deeply"); }
     }
 
     /// <summary>Runs the filter on JSON text (UTF-8) and yields each output as compact JSON text, as <c>jq -c</c> prints it.</summary>

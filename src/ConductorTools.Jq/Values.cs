@@ -298,6 +298,7 @@ internal static class JCompare
             case JKind.String: return CompareStrings(((JStr)a).S, ((JStr)b).S);
             case JKind.Array:
             {
+                RuntimeHelpers.EnsureSufficientExecutionStack();
                 var x = ((JArr)a).Items; var y = ((JArr)b).Items;
                 int n = Math.Min(x.Count, y.Count);
                 for (int i = 0; i < n; i++)
@@ -309,6 +310,7 @@ internal static class JCompare
             }
             case JKind.Object:
             {
+                RuntimeHelpers.EnsureSufficientExecutionStack();
                 var oa = (JObj)a; var ob = (JObj)b;
                 var ka2 = oa.SortedKeys(); var kb2 = ob.SortedKeys();
                 int n = Math.Min(ka2.Count, kb2.Count);
@@ -344,6 +346,7 @@ internal static class JCompare
             case JKind.String: return string.Equals(((JStr)a).S, ((JStr)b).S, StringComparison.Ordinal);
             case JKind.Array:
             {
+                RuntimeHelpers.EnsureSufficientExecutionStack();
                 var x = ((JArr)a).Items; var y = ((JArr)b).Items;
                 if (x.Count != y.Count) return false;
                 for (int i = 0; i < x.Count; i++) if (!Equal(x[i], y[i])) return false;
@@ -351,6 +354,7 @@ internal static class JCompare
             }
             case JKind.Object:
             {
+                RuntimeHelpers.EnsureSufficientExecutionStack();
                 var x = (JObj)a; var y = (JObj)b;
                 if (x.Count != y.Count) return false;
                 foreach (var kv in x.Entries)

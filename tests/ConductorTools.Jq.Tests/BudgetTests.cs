@@ -75,3 +75,28 @@ public sealed class BudgetTests
         Assert.Equal("[1,2]", Jq.Run("[.[] | select(. > 0)]", "[0,1,2]", new JqOptions { MaxSteps = 100 }).Single());
     }
 }
+
+public sealed class DeepValueTests
+{
+    [Theory]
+    [InlineData("reduce range(200000) as $i (null; [.]) | . == .")]
+    [InlineData("reduce range(200000) as $i (null; [.]) | tojson | length")]
+    [InlineData("reduce range(200000) as $i (null; {a: .}) | . * .")]
+    [InlineData("null | setpath([range(200000) | 0]; 1)")]
+    [InlineData("reduce range(200000) as $i (null; [.]) | flatten")]
+    [InlineData("reduce range(200000) as $i (null; [.]) | contains(.)")]
+    public void Deep_values_fail_cleanly_instead_of_overflowing_the_stack(string filter)
+    {
+        // Either an answer or a budget error: never a crashed process.
+        try { Jq.Run(filter, "null", new JqOptions { MaxSteps = 10_000_000 }); }
+        catch (JqBudgetExceededException) { }
+    }
+
+    [Fact]
+    public void Deep_outputs_as_JsonNode_fail_cleanly()
+    {
+        var f = JqFilter.Parse("reduce range(100000) as $i (null; [.])");
+        try { _ = f.Evaluate((System.Text.Json.Nodes.JsonNode?)null).ToList(); }
+        catch (JqBudgetExceededException) { }
+    }
+}
