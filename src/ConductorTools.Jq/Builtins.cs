@@ -51,7 +51,7 @@ internal static class Builtins
         });
         Cl("recurse", 0, (input, _, env, ctx) => new RecurseAllNode().Eval(input, env, ctx), (input, _, env, ctx) => new RecurseAllNode().Paths(input, env, ctx));
         Cl("recurse", 1, (input, a, env, ctx) => Recurse(input, a[0], null, env, ctx), (input, a, env, ctx) => RecursePaths(input, a[0], env, ctx));
-        Cl("recurse", 2, (input, a, env, ctx) => Recurse(input, a[0], a[1], env, ctx));
+        Cl("recurse", 2, (input, a, env, ctx) => Recurse(input, a[0], a[1], env, ctx), (input, a, env, ctx) => RecursePaths(input, a[0], env, ctx, a[1]));
         Cl("path", 1, (input, a, env, ctx) => PathOf(input, a[0], env, ctx));
         Cl("paths", 0, (input, _, env, ctx) => AllPaths(input, null, env, ctx));
         Cl("paths", 1, (input, a, env, ctx) => AllPaths(input, a[0], env, ctx));
@@ -277,7 +277,7 @@ internal static class Builtins
         }
     }
 
-    private static IEnumerable<PV> RecursePaths(PV input, Node f, Env env, Ctx ctx)
+    private static IEnumerable<PV> RecursePaths(PV input, Node f, Env env, Ctx ctx, Node? cond = null)
     {
         yield return input;
         var stack = new Stack<IEnumerator<PV>>();
@@ -290,6 +290,7 @@ internal static class Builtins
                 if (!top.MoveNext()) { top.Dispose(); stack.Pop(); continue; }
                 var v = top.Current;
                 ctx.Step();
+                if (cond != null && !cond.Eval(v.V, env, ctx).Any(x => x.IsTruthy)) continue;
                 yield return v;
                 stack.Push(f.Paths(v, env, ctx).GetEnumerator());
             }
@@ -384,9 +385,10 @@ internal static class Builtins
 
     private static IEnumerable<JV> LastOf(IEnumerable<JV> e)
     {
-        JV? last = null;
+        // jq 1.6 and jackson-jq: reduce f as $x (null; $x), so null when f is empty.
+        JV last = JNull.Instance;
         foreach (var v in e) last = v;
-        if (last != null) yield return last;
+        yield return last;
     }
 
     private static IEnumerable<PV> LastOfP(IEnumerable<PV> e)
