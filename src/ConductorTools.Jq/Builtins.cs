@@ -35,8 +35,9 @@ internal static class Builtins
         // ---- core ----
         Cl("empty", 0, (_, _, _, _) => Node.None, (_, _, _, _) => Array.Empty<PV>());
         Val0("not", v => JBool.Of(!v.IsTruthy));
-        Val0("error", v => throw new JqException(v));
-        Val("error", 1, (_, a, _) => throw new JqException(a[0]));
+        // jq 1.6: error(null) backtracks like empty (uncaught and under try alike).
+        Gen("error", 0, (v, _, _) => v.Kind == JKind.Null ? Node.None : throw new JqException(v));
+        Gen("error", 1, (_, a, _) => a[0].Kind == JKind.Null ? Node.None : throw new JqException(a[0]));
         Cl("select", 1, Select, SelectPaths);
         Cl1("map", 1, (input, a, env, ctx) =>
         {

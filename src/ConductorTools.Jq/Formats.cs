@@ -101,7 +101,7 @@ internal static class Formats
             case "base64d":
             {
                 var s = Ops.ToStringValue(v);
-                var bytes = DecodeBase64(s) ?? throw Err.E(Err.Desc(v) + " is not valid base64 data");
+                var bytes = DecodeBase64(s) ?? throw Err.E(Err.Desc(JStr.Of(s)) + " is not valid base64 data");
                 return Encoding.UTF8.GetString(bytes);
             }
             case "base32": return Base32Encode(Encoding.UTF8.GetBytes(Ops.ToStringValue(v)));

@@ -163,8 +163,8 @@ internal static class Regexes
             else
             {
                 b.Set("offset", JNum.Of(-1));
-                b.Set("length", JNum.Zero);
                 b.Set("string", JNull.Instance);
+                b.Set("length", JNum.Zero);
             }
             b.Set("name", nameV);
             caps.Add(b.Build());
