@@ -339,6 +339,7 @@ internal sealed class ArrayNode : SimpleNode
         {
             ctx.Step();
             list.Add(v);
+            if ((list.Count & 0xFFFF) == 0) ctx.CheckLength(list.Count);
         }
         return new JArr(list);
     }

@@ -48,11 +48,11 @@ public sealed class JqBudgetExceededException : JqException
 /// <summary>Limits and cancellation for one evaluation.</summary>
 public sealed class JqOptions
 {
-    /// <summary>Default: 100 million steps, no time limit.</summary>
+    /// <summary>Defaults: 10 million steps (a second or two of work), arrays and strings up to 10 million elements, no time limit.</summary>
     public static readonly JqOptions Default = new();
 
-    /// <summary>Maximum evaluation steps (each function call, each iterated or generated value counts one); null for no limit.</summary>
-    public long? MaxSteps { get; init; } = 100_000_000;
+    /// <summary>Maximum evaluation steps (each function call, each iterated, generated or collected value counts one); null for no limit.</summary>
+    public long? MaxSteps { get; init; } = 10_000_000;
 
     /// <summary>Wall-clock budget for the whole evaluation (checked every few thousand steps); null for none.</summary>
     public TimeSpan? Timeout { get; init; }
@@ -61,7 +61,7 @@ public sealed class JqOptions
     public CancellationToken CancellationToken { get; init; }
 
     /// <summary>Maximum length of a string or array that a single operation may build (guards memory).</summary>
-    public int MaxCollectionLength { get; init; } = 50_000_000;
+    public int MaxCollectionLength { get; init; } = 10_000_000;
 
     /// <summary>Timeout for one regular-expression match.</summary>
     public TimeSpan RegexTimeout { get; init; } = TimeSpan.FromSeconds(2);

@@ -30,8 +30,9 @@ public sealed class BudgetTests
     [Fact]
     public void The_default_options_also_bound_a_runaway_filter()
     {
-        Assert.True(JqOptions.Default.MaxSteps > 0);
-        Assert.Throws<JqBudgetExceededException>(() => Jq.Run("[range(1e12)]", "null", new JqOptions { MaxSteps = 1_000_000 }));
+        Assert.Equal(10_000_000, JqOptions.Default.MaxSteps);
+        Assert.Equal(10_000_000, JqOptions.Default.MaxCollectionLength);
+        Assert.Throws<JqBudgetExceededException>(() => Jq.Run("[range(1e12)]", "null", new JqOptions { MaxSteps = null, MaxCollectionLength = 100_000 }));
     }
 
     [Fact]

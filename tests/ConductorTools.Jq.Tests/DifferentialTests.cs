@@ -34,7 +34,7 @@ public sealed class DifferentialTests
         var rnd = new Random(7);
         var set = new HashSet<string>();
         foreach (var a in Atoms) foreach (var u in Unary) set.Add(a + " | " + u);
-        while (set.Count < 700)
+        while (set.Count < 600)
         {
             var a = Atoms[rnd.Next(Atoms.Length)];
             var b = Atoms[rnd.Next(Atoms.Length)];
