@@ -4,9 +4,9 @@ internal abstract class Ast { public int Pos; }
 internal sealed class AIdentity : Ast { }
 internal sealed class ARecurseAll : Ast { }
 internal sealed class ALiteral : Ast { public JV Value = JNull.Instance; }
-internal sealed class AIndex : Ast { public Ast Target = null!; public Ast Key = null!; }
-internal sealed class ASlice : Ast { public Ast Target = null!; public Ast? From; public Ast? To; }
-internal sealed class AIterate : Ast { public Ast Target = null!; }
+internal sealed class AIndex : Ast { public Ast Target = null!; public Ast Key = null!; public bool Optional; }
+internal sealed class ASlice : Ast { public Ast Target = null!; public Ast? From; public Ast? To; public bool Optional; }
+internal sealed class AIterate : Ast { public Ast Target = null!; public bool Optional; }
 internal sealed class ATry : Ast { public Ast Body = null!; public Ast? Catch; }
 internal sealed class AString : Ast { public List<object> Parts = new(); public string? Format; }
 internal sealed class AFormat : Ast { public string Name = ""; }

@@ -80,12 +80,21 @@ internal sealed class Compiler
             {
                 var t = Compile(ix.Target, s);
                 var k = Compile(ix.Key, s);
-                if (k is LiteralNode { Value: JStr str }) return new FieldNode(t, str.S);
-                return new IndexNode(t, k);
+                Node n = k is LiteralNode { Value: JStr str } ? new FieldNode(t, str.S) : new IndexNode(t, k);
+                return ix.Optional ? new OptionalStepNode(n, t) : n;
             }
             case ASlice sl:
-                return new SliceNode(Compile(sl.Target, s), sl.From == null ? null : Compile(sl.From, s), sl.To == null ? null : Compile(sl.To, s));
-            case AIterate it: return new IterateNode(Compile(it.Target, s));
+            {
+                var t = Compile(sl.Target, s);
+                Node n = new SliceNode(t, sl.From == null ? null : Compile(sl.From, s), sl.To == null ? null : Compile(sl.To, s));
+                return sl.Optional ? new OptionalStepNode(n, t) : n;
+            }
+            case AIterate it:
+            {
+                var t = Compile(it.Target, s);
+                Node n = new IterateNode(t);
+                return it.Optional ? new OptionalStepNode(n, t) : n;
+            }
             case ATry t: return new TryNode(Compile(t.Body, s), t.Catch == null ? null : Compile(t.Catch, s));
             case AString str:
             {

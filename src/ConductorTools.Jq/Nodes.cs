@@ -61,6 +61,7 @@ internal sealed class FieldNode : Node
     private readonly string _name;
     private readonly JStr _key;
     public FieldNode(Node target, string name) { _target = target; _name = name; _key = JStr.Of(name); }
+    public FieldNode WithTarget(Node t) => new(t, _name);
     public override bool IsSimple => _target.IsSimple;
 
     public override JV Eval1(JV input, Env env, Ctx ctx)
@@ -92,6 +93,18 @@ internal sealed class IndexNode : Node
 {
     private readonly Node _target, _key;
     public IndexNode(Node target, Node key) { _target = target; _key = key; }
+    public IndexNode WithTarget(Node t) => new(t, _key);
+
+    public IEnumerable<JV> EvalStep(JV t, JV input, Env env, Ctx ctx)
+    {
+        foreach (var k in _key.Eval(input, env, ctx)) yield return Ops.Index(t, k);
+    }
+
+    public IEnumerable<PV> PathsStep(PV t, JV input, Env env, Ctx ctx)
+    {
+        foreach (var k in _key.Eval(input, env, ctx))
+            yield return new PV(new PathList(t.P, k), t.V.Kind == JKind.Null ? JNull.Instance : Ops.Index(t.V, k));
+    }
     public override bool IsSimple => _target.IsSimple && _key.IsSimple;
 
     public override JV Eval1(JV input, Env env, Ctx ctx)
@@ -126,6 +139,21 @@ internal sealed class SliceNode : Node
     private readonly Node _target;
     private readonly Node? _from, _to;
     public SliceNode(Node target, Node? from, Node? to) { _target = target; _from = from; _to = to; }
+    public SliceNode WithTarget(Node t) => new(t, _from, _to);
+
+    public IEnumerable<JV> EvalStep(JV t, JV input, Env env, Ctx ctx)
+    {
+        foreach (var to in Bound(_to, input, env, ctx))
+            foreach (var from in Bound(_from, input, env, ctx))
+                yield return Ops.Slice(t, from, to);
+    }
+
+    public IEnumerable<PV> PathsStep(PV t, JV input, Env env, Ctx ctx)
+    {
+        foreach (var to in Bound(_to, input, env, ctx))
+            foreach (var from in Bound(_from, input, env, ctx))
+                yield return new PV(new PathList(t.P, Ops.SliceKey(from, to)), Ops.Slice(t.V, from, to));
+    }
 
     private IEnumerable<JV> Bound(Node? n, JV input, Env env, Ctx ctx) => n == null ? new One(JNull.Instance) : n.Eval(input, env, ctx);
 
@@ -1101,4 +1129,76 @@ internal sealed class InPlaceUpdate
                 return true;
         }
     }
+}
+
+/// <summary>
+/// An index step followed by `?` (`t.b?`, `t[k]?`, `t[]?`, `t[a:b]?`): the step's errors are skipped output by output
+/// of its target, while errors of the target itself still propagate, as jq does.
+/// </summary>
+internal sealed class OptionalStepNode : Node
+{
+    private readonly Node _step;   // the step over a placeholder target
+    private readonly Node _target;
+
+    public OptionalStepNode(Node step, Node target)
+    {
+        _target = target;
+        _step = Rebind(step);
+    }
+
+    // The step node is rebuilt over identity so it can run on each output of the target separately.
+    private static Node Rebind(Node step) => step switch
+    {
+        FieldNode f => f.WithTarget(IdentityNode.Instance),
+        IndexNode i => i.WithTarget(IdentityNode.Instance),
+        SliceNode s => s.WithTarget(IdentityNode.Instance),
+        IterateNode it => new IterateNode(IdentityNode.Instance),
+        _ => step,
+    };
+
+    public override IEnumerable<JV> Eval(JV input, Env env, Ctx ctx)
+    {
+        foreach (var t in _target.Eval(input, env, ctx))
+        {
+            var results = new List<JV>();
+            try
+            {
+                foreach (var v in _step.EvalOn(t, input, env, ctx)) results.Add(v);
+            }
+            catch (JqException ex) when (TryNode.Catchable(ex)) { }
+            foreach (var v in results) yield return v;
+        }
+    }
+
+    public override IEnumerable<PV> Paths(PV input, Env env, Ctx ctx)
+    {
+        foreach (var t in _target.Paths(input, env, ctx))
+        {
+            var results = new List<PV>();
+            try
+            {
+                foreach (var v in _step.PathsOn(t, input.V, env, ctx)) results.Add(v);
+            }
+            catch (JqException ex) when (TryNode.Catchable(ex)) { }
+            foreach (var v in results) yield return v;
+        }
+    }
+}
+
+internal static class StepExtensions
+{
+    // Runs a step whose target is identity on `t`, with key expressions still seeing the original input.
+    public static IEnumerable<JV> EvalOn(this Node step, JV t, JV input, Env env, Ctx ctx) => step switch
+    {
+        IndexNode i => i.EvalStep(t, input, env, ctx),
+        SliceNode s => s.EvalStep(t, input, env, ctx),
+        _ => step.Eval(t, env, ctx),
+    };
+
+    public static IEnumerable<PV> PathsOn(this Node step, PV t, JV input, Env env, Ctx ctx) => step switch
+    {
+        IndexNode i => i.PathsStep(t, input, env, ctx),
+        SliceNode s => s.PathsStep(t, input, env, ctx),
+        _ => step.Paths(t, env, ctx),
+    };
 }

@@ -316,7 +316,10 @@ internal sealed class Parser
     private Ast ParsePostfix(bool allowAs)
     {
         RuntimeHelpers.EnsureSufficientExecutionStack();
+        var first = Peek();
         var term = ParsePrimary();
+        // `?` right after an index step makes only that step optional (jq: `.[]?.b?` skips the outputs .b fails on).
+        bool suffix = term is AIndex or ASlice or AIterate && (first.Type == Tk.Field || first.Is("."));
         while (true)
         {
             var t = Peek();
@@ -324,6 +327,7 @@ internal sealed class Parser
             {
                 Next();
                 term = new AIndex { Target = term, Key = new ALiteral { Value = JStr.Of(t.Text), Pos = t.Start }, Pos = t.Start };
+                suffix = true;
             }
             else if (t.Is("."))
             {
@@ -343,16 +347,25 @@ internal sealed class Parser
                 }
                 else throw Error(n, "a field name, a string or '[' after '.'");
                 _ = save;
+                suffix = true;
             }
             else if (t.Is("["))
             {
                 Next();
                 term = ParseBracketSuffix(term, t.Start);
+                suffix = true;
             }
             else if (t.Is("?"))
             {
                 Next();
-                term = new ATry { Body = term, Pos = t.Start };
+                switch (term)
+                {
+                    case AIndex { Optional: false } ix when suffix: ix.Optional = true; break;
+                    case ASlice { Optional: false } sl when suffix: sl.Optional = true; break;
+                    case AIterate { Optional: false } it when suffix: it.Optional = true; break;
+                    default: term = new ATry { Body = term, Pos = t.Start }; break;
+                }
+                suffix = false;
             }
             else if (allowAs && t.Is("as"))
             {
