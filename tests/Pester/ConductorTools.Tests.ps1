@@ -132,6 +132,18 @@ Describe 'ConductorTools on <Backend>' -ForEach $Backends {
         $wf.Variables.seen | Should -Be 'Di'
     }
 
+    It 'runs a JSON_JQ_TRANSFORM task (the jq of the Conductor docs)' {
+        Register-WorkflowDef @{
+            name = 'pester_jq'; version = 1
+            tasks = @(@{ name = 'shape'; taskReferenceName = 'shape'; type = 'JSON_JQ_TRANSFORM'
+                    inputParameters = @{ orders = '${workflow.input.orders}'; queryExpression = '[.orders[] | select(.qty > 0) | .id]' } })
+            outputParameters = @{ ids = '${shape.output.result}' }
+        } -Force -Confirm:$false
+        $wf = Start-Workflow 'pester_jq' @{ orders = @(@{ id = 'a'; qty = 1 }, @{ id = 'b'; qty = 0 }, @{ id = 'c'; qty = 3 }) } -Wait -Timeout 00:00:30 -Confirm:$false
+        $wf.Status | Should -Be 'COMPLETED'
+        $wf.Output.ids | Should -Be @('a', 'c')
+    }
+
     It 'reruns a failed workflow with new input' {
         New-HelloWorkflow 'pester_rerun'
         $id = Start-Workflow 'pester_rerun' @{ who = 'Cy' } -Confirm:$false

@@ -114,11 +114,11 @@ public class ScriptOperatorTests : EngineTestBase
         var jq = await Assert.ThrowsAsync<ConductorException>(() => Engine.RegisterWorkflowDefAsync(Def("jq", new WorkflowTask
         {
             Name = "jq", TaskReferenceName = "jq", Type = WorkflowTaskTypes.JsonJqTransform,
-            InputParameters = new() { ["queryExpression"] = ".a" },
+            InputParameters = new() { ["queryExpression"] = ".a | {" },
         }), cancellationToken: Ct));
         Assert.Equal(ConductorErrorKind.Validation, jq.Kind);
-        Assert.Contains("JSON_JQ_TRANSFORM", jq.Message);
-        Assert.Contains("not supported by the embedded engine", jq.Message);
+        Assert.Contains("JSON_JQ_TRANSFORM task jq is not a valid jq filter", jq.Message);
+        Assert.Contains("column", jq.Message);
 
         var js = await Assert.ThrowsAsync<ConductorException>(() => Engine.RegisterWorkflowDefAsync(Def("badjs", new WorkflowTask
         {

@@ -147,12 +147,4 @@ public sealed class ScriptedOperatorTests : EngineTestBase
         Assert.Contains("soon", bad.Tasks[0].ReasonForIncompletion);
     }
 
-    [Fact]
-    public async Task Json_jq_transform_is_refused_at_registration()
-    {
-        var jq = Op(WorkflowTaskTypes.JsonJqTransform, "jq", new() { ["queryExpression"] = ".a" });
-        var error = await Assert.ThrowsAsync<ConductorException>(() => Engine.RegisterWorkflowDefAsync(Def("jq_wf", jq), cancellationToken: Ct));
-        Assert.Equal(400, error.StatusCode);
-        Assert.Contains(error.ValidationErrors, e => e.Message!.Contains("JSON_JQ_TRANSFORM", StringComparison.Ordinal));
-    }
 }

@@ -48,20 +48,6 @@ public class StructureTests : EngineTestBase
     }
 
     [Fact]
-    public async Task Json_jq_transform_is_refused_at_registration_naming_the_task()
-    {
-        Assert.SkipWhen(OperatorRegistry.IsRegistered(WorkflowTaskTypes.JsonJqTransform), "JSON_JQ_TRANSFORM has an operator now.");
-        var def = Def("jq_wf", new WorkflowTask
-        {
-            Name = "jq", TaskReferenceName = "jq_ref", Type = WorkflowTaskTypes.JsonJqTransform,
-            InputParameters = new() { ["queryExpression"] = ".a" },
-        });
-        var error = await Assert.ThrowsAsync<ConductorException>(() => Engine.RegisterWorkflowDefAsync(def, true, Ct));
-        Assert.Equal(400, error.StatusCode);
-        Assert.Contains(error.ValidationErrors, e => e.Message!.Contains("JSON_JQ_TRANSFORM") && e.Message.Contains("jq_ref"));
-    }
-
-    [Fact]
     public async Task Update_v2_hands_out_the_next_task_when_the_finished_one_frees_the_concurrency_slot()
     {
         await Engine.RegisterTaskDefsAsync(new[] { new TaskDef("limited") { ConcurrentExecLimit = 1 } }, Ct);

@@ -110,6 +110,30 @@ async function main() {
   check(failedWf.tasks.length === 1 && failedWf.tasks[0].status === "FAILED_WITH_TERMINAL_ERROR",
     "a NonRetryableException is a terminal failure without retries: " + JSON.stringify(failedWf.tasks.map((t) => t.status)));
 
+  // JSON_JQ_TRANSFORM, the system task of the Conductor docs: registered, run synchronously, conductor-oss's output shape.
+  const jq = `js_jq_${suffix}`;
+  await metadata.registerWorkflowDef({
+    name: jq, version: 1, schemaVersion: 2, ownerEmail: "js@example.com",
+    tasks: [{
+      name: "jq_step", taskReferenceName: "jq_ref", type: "JSON_JQ_TRANSFORM",
+      inputParameters: { items: "${workflow.input.items}", queryExpression: ".items | map(select(.qty > 0)) | {count: length, names: map(.name)}" },
+    }],
+    outputParameters: { picked: "${jq_ref.output.result}", all: "${jq_ref.output.resultList}" },
+  }, true);
+  const jqRun = await workflows.executeWorkflow({ name: jq, version: 1, input: { items: [{ name: "a", qty: 2 }, { name: "b", qty: 0 }, { name: "c", qty: 5 }] } }, jq, 1, `jq-${suffix}`);
+  check(jqRun.status === "COMPLETED" && jqRun.output.picked.count === 2 && jqRun.output.picked.names.join(",") === "a,c"
+    && jqRun.output.all.length === 1, "JSON_JQ_TRANSFORM result/resultList: " + JSON.stringify(jqRun.output));
+  let badJq = null;
+  try {
+    await metadata.registerWorkflowDef({
+      name: `${jq}_bad`, version: 1, schemaVersion: 2, ownerEmail: "js@example.com",
+      tasks: [{ name: "jq_bad", taskReferenceName: "jq_bad_ref", type: "JSON_JQ_TRANSFORM", inputParameters: { queryExpression: ".a | {" } }],
+    }, true);
+  } catch (e) {
+    badJq = e;
+  }
+  check(badJq !== null && /Validation failed/.test(String(badJq.message || badJq)), "an invalid jq filter is refused at registration (a 400): " + String(badJq));
+
   // Lifecycle operations.
   await workflows.retry(failedId, false);
   check(await statusOf(workflows, failedId) === "RUNNING", "retry resumes the workflow");

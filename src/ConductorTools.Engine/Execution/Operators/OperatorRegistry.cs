@@ -15,7 +15,7 @@ internal static class OperatorRegistry
     /// <summary>System task types of conductor-oss (and Orkes) that the embedded engine does not run.</summary>
     private static readonly HashSet<string> Refused = new(StringComparer.Ordinal)
     {
-        WorkflowTaskTypes.Event, WorkflowTaskTypes.KafkaPublish, WorkflowTaskTypes.JsonJqTransform, WorkflowTaskTypes.Lambda,
+        WorkflowTaskTypes.Event, WorkflowTaskTypes.KafkaPublish, WorkflowTaskTypes.Lambda,
         WorkflowTaskTypes.ExclusiveJoin,
         "JDBC", "LLM_TEXT_COMPLETE", "LLM_CHAT_COMPLETE", "LLM_GENERATE_EMBEDDINGS", "LLM_GET_EMBEDDINGS", "LLM_INDEX_TEXT",
         "LLM_INDEX_DOCUMENT", "LLM_SEARCH_INDEX", "LLM_STORE_EMBEDDINGS", "LIST_MCP_TOOLS", "CALL_MCP_TOOL",
