@@ -12,12 +12,13 @@ public class WorkerRunLimitsTests
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public void ForLoop_takes_the_earlier_of_duration_and_until()
+    public void ForLoop_maps_duration_until_max_tasks_and_once()
     {
-        Assert.Equal(Now.AddMinutes(5), WorkerRunLimits.ForLoop(null, TimeSpan.FromMinutes(5), Now.AddHours(1), false, Now).StopPollingAt);
-        Assert.Equal(Now.AddMinutes(2), WorkerRunLimits.ForLoop(null, TimeSpan.FromMinutes(5), Now.AddMinutes(2), false, Now).StopPollingAt);
+        var both = WorkerRunLimits.ForLoop(null, TimeSpan.FromMinutes(5), Now.AddHours(1), false, Now);
+        Assert.Equal((TimeSpan.FromMinutes(5), Now.AddHours(1)), (both.StopPollingAfter!.Value, both.StopPollingAt!.Value));
         var limits = WorkerRunLimits.ForLoop(3, null, null, true, Now);
-        Assert.Equal((3, true, (DateTimeOffset?)null, (DateTimeOffset?)null), (limits.MaxTasks, limits.StopWhenIdle, limits.StopPollingAt, limits.Deadline));
+        Assert.Equal((3, true, (DateTimeOffset?)null, (TimeSpan?)null, (DateTimeOffset?)null),
+            (limits.MaxTasks, limits.StopWhenIdle, limits.StopPollingAt, limits.StopPollingAfter, limits.Deadline));
     }
 
     [Theory]
@@ -49,6 +50,28 @@ public class WorkerRunLimitsTests
         using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
         var stopped = await Runner().RunAsync(stop.Token);
         Assert.Equal((WorkerStopReason?)WorkerStopReason.Stopped, stopped.StopReason);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Stops_polling_after_its_duration_on_its_clock_and_runs_at_least_that_long(bool untilTooLate)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var engine = Backend.Open();
+        var runner = new WorkerRunner(engine, [new WorkerDefinition("quiet", Backend.Echo, TestOptions.Fast())], TestOptions.Runner(), timeProvider: clock);
+        var limits = WorkerRunLimits.ForLoop(null, TimeSpan.FromSeconds(10), untilTooLate ? clock.GetUtcNow().AddHours(1) : null, false, clock.GetUtcNow());
+
+        var run = runner.RunAsync(CancellationToken.None, limits);
+        while (!run.IsCompleted && clock.GetUtcNow() < clock.Start.AddMinutes(1))
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(500));
+            await Task.Delay(5, TestContext.Current.CancellationToken);
+        }
+        var summary = await run.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.Equal((WorkerStopReason?)WorkerStopReason.Deadline, summary.StopReason);
+        Assert.True(summary.Duration >= TimeSpan.FromSeconds(10), $"ran {summary.Duration}");
     }
 
     [Fact]

@@ -22,9 +22,12 @@ public sealed class WorkerRunLimits
     /// <summary>Stop polling at this time, then drain as after a stop (in-flight handlers get the drain timeout).</summary>
     public DateTimeOffset? StopPollingAt { get; init; }
 
+    /// <summary>Stop polling this long after the run starts (the earlier of this and <see cref="StopPollingAt"/> wins), then drain.</summary>
+    public TimeSpan? StopPollingAfter { get; init; }
+
     /// <summary>
     /// The limits of a worker loop (<c>Invoke-WorkerLoop -MaxTasks -Duration -Until -Once</c>): polling stops at the earlier
-    /// of <paramref name="now"/> + <paramref name="duration"/> and <paramref name="until"/>.
+    /// of the run's start + <paramref name="duration"/> and <paramref name="until"/>; <paramref name="now"/> checks -Until.
     /// </summary>
     /// <exception cref="ArgumentException">A value is out of range; the message names the parameter and what to do.</exception>
     public static WorkerRunLimits ForLoop(int? maxTasks, TimeSpan? duration, DateTimeOffset? until, bool once, DateTimeOffset now)
@@ -35,9 +38,7 @@ public sealed class WorkerRunLimits
             throw new ArgumentException($"-Duration must be positive (got {d}).", nameof(duration));
         if (until is { } u && u <= now)
             throw new ArgumentException($"-Until {u:u} is not in the future (now {now:u}); give a later time or use -Duration.", nameof(until));
-        DateTimeOffset? stopAt = duration is { } dd ? now + dd : null;
-        if (until is { } uu && (stopAt is null || uu < stopAt)) stopAt = uu;
-        return new WorkerRunLimits { MaxTasks = maxTasks, StopWhenIdle = once, StopPollingAt = stopAt };
+        return new WorkerRunLimits { MaxTasks = maxTasks, StopWhenIdle = once, StopPollingAt = until, StopPollingAfter = duration };
     }
 }
 
@@ -182,7 +183,9 @@ public sealed class WorkerRunner
             ? _time.CreateTimer(_ => run.HardStopSafe(), null, Max(TimeSpan.Zero, d - _options.HandBackMargin - _time.GetUtcNow()), Timeout.InfiniteTimeSpan)
             : null;
 
-        using var stopPollingAt = limits.StopPollingAt is { } at
+        var stopAt = limits.StopPollingAfter is { } after ? started + after : (DateTimeOffset?)null;
+        if (limits.StopPollingAt is { } at0 && (stopAt is null || at0 < stopAt)) stopAt = at0;
+        using var stopPollingAt = stopAt is { } at
             ? _time.CreateTimer(_ =>
             {
                 run.SetStopReason(WorkerStopReason.Deadline);

@@ -282,6 +282,9 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
             var options = new WorkerOptions { Concurrency = concurrency, Domain = Domain };
             if (!string.IsNullOrEmpty(WorkerId)) options.WorkerId = WorkerId!;
             if (PollInterval is { } interval) options.PollInterval = interval;
+            // -Once works through what is queued now: an empty queue is known after a short server-side wait, not a full
+            // long poll (which is for loops that stay up).
+            if (Once) options.LongPollTimeout = TimeSpan.FromMilliseconds(100);
             return new WorkerDefinition(w.TaskType, w.HandleAsync, options);
         }).ToList();
         _runner = new WorkerRunner(api, definitions, new WorkerRunnerOptions { DrainTimeout = DrainTimeout });
