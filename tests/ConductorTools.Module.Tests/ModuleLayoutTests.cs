@@ -70,6 +70,16 @@ public class ModuleLayoutTests
     }
 
     [Fact]
+    public void Manifest_version_is_the_build_version()
+    {
+        // One version: Directory.Build.props sets the assemblies'; the manifest must say the same.
+        var props = System.Xml.Linq.XDocument.Load(Path.Combine(Staged, "..", "..", "..", "..", "Directory.Build.props"));
+        var version = props.Descendants("Version").Single().Value;
+        var manifest = File.ReadAllText(Path.Combine(Staged, "ConductorTools.psd1"));
+        Assert.Contains($"ModuleVersion          = '{version}'", manifest);
+    }
+
+    [Fact]
     public void Manifest_names_the_root_module_and_files_that_exist()
     {
         var manifest = File.ReadAllText(Path.Combine(Staged, "ConductorTools.psd1"));
