@@ -185,13 +185,31 @@ public sealed class WorkerRunner
 
         var stopAt = limits.StopPollingAfter is { } after ? started + after : (DateTimeOffset?)null;
         if (limits.StopPollingAt is { } at0 && (stopAt is null || at0 < stopAt)) stopAt = at0;
-        using var stopPollingAt = stopAt is { } at
-            ? _time.CreateTimer(_ =>
+        ITimer? stopPollingAt = null;
+        if (stopAt is { } at)
+        {
+            // System timers may fire a few milliseconds before the clock reaches the time: then wait for the rest.
+            stopPollingAt = _time.CreateTimer(_ =>
             {
+                var left = at - _time.GetUtcNow();
+                if (left > TimeSpan.Zero)
+                {
+                    try
+                    {
+                        stopPollingAt?.Change(left, Timeout.InfiniteTimeSpan);
+                        return;
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        return;
+                    }
+                }
                 run.SetStopReason(WorkerStopReason.Deadline);
                 run.StopPollingSafe();
-            }, null, Max(TimeSpan.Zero, at - _time.GetUtcNow()), Timeout.InfiniteTimeSpan)
-            : null;
+            }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            stopPollingAt.Change(Max(TimeSpan.Zero, at - _time.GetUtcNow()), Timeout.InfiniteTimeSpan);
+        }
+        using var stopPollingAtTimer = stopPollingAt;
 
         // The moment the caller cancels (host shutting down), in-flight handlers get at most DrainTimeout from then on.
         using var onCancel = stop.Register(() =>
