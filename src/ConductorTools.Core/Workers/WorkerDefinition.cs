@@ -20,11 +20,6 @@ public sealed class WorkerDefinition
         Options = options ?? new WorkerOptions();
     }
 
-    /// <summary>A worker from a plain function returning output data (COMPLETED with that output).</summary>
-    public static WorkerDefinition FromOutput(string taskType, Func<ConductorTask, CancellationToken, Task<IDictionary<string, object?>?>> execute,
-        WorkerOptions? options = null) =>
-        new(taskType, async (task, ct) => TaskResults.Complete(task, await execute(task, ct).ConfigureAwait(false)), options);
-
     public string TaskType { get; }
 
     public TaskHandler Handler { get; }

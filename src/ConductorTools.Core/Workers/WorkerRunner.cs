@@ -132,8 +132,6 @@ public sealed class WorkerRunner
         Raise(new WorkerEvent(WorkerEventKind.Resumed, taskType));
     }
 
-    public bool IsPaused(string taskType) => Find(taskType).Paused;
-
     private volatile RunState? _current;
     private DateTimeOffset _currentStart;
 
