@@ -259,7 +259,7 @@ Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backend
             $type = New-TestTaskType
             $summary = Invoke-WorkerLoop -TaskType $type -ScriptBlock { 'x' } -Duration '00:00:01' @Throttle
             $summary.StopReason | Should -Be 'Deadline'
-            $summary.Duration | Should -BeGreaterOrEqual ([timespan]'00:00:01')
+            $summary.Duration | Should -BeGreaterOrEqual ([timespan]'00:00:00.95')   # the deadline timer may fire a few ms early
         }
 
         It 'writes per-task records with -PassThru and the summary last' {

@@ -38,7 +38,8 @@ public static class ConductorJson
             WriteIndented = writeIndented,
             MaxDepth = 256,
         };
-        options.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
+        // What people write may hold enums as numbers: ConvertTo-Json writes a .NET enum as its value.
+        options.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: caseInsensitive));
         options.Converters.Add(new PlainObjectConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

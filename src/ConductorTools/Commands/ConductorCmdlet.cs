@@ -29,7 +29,7 @@ public abstract class ConductorCmdlet : PSCmdlet, IDisposable
 
     protected CancellationToken CancelToken => _stopping.Token;
 
-    protected IConductorApi Api => Connections.Resolve(Connection, WriteVerbose).Api;
+    protected IConductorApi Api => Connections.Resolve(Connection, WriteVerbose, WriteWarning).Api;
 
     protected override void StopProcessing() => _stopping.Cancel();
 
@@ -66,7 +66,19 @@ public abstract class ConductorCmdlet : PSCmdlet, IDisposable
         {
             WriteError(new ErrorRecord(ex, "ConductorTools.Timeout", ErrorCategory.OperationTimeout, target));
         }
+        catch (ObjectDisposedException ex) when (ex.ObjectName == nameof(ConductorConnection))
+        {
+            WriteError(ConnectionClosed(ex, target));
+        }
+        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
     }
+
+    internal static ErrorRecord ConnectionClosed(ObjectDisposedException ex, object? target) =>
+        new(new InvalidOperationException(ex.Message.Replace($"Object name: '{nameof(ConductorConnection)}'.", "").Trim(), ex),
+            "ConductorTools.ConnectionClosed", ErrorCategory.ResourceUnavailable, target);
 
     internal static ErrorRecord ToErrorRecord(ConductorException ex, object? target)
     {
@@ -97,7 +109,15 @@ public abstract class ConductorCmdlet : PSCmdlet, IDisposable
             var map = new Dictionary<string, object?>(StringComparer.Ordinal);
             foreach (var property in pso.Properties)
             {
-                if (property.IsGettable) map[property.Name] = property.Value;
+                if (!property.IsGettable) continue;
+                try
+                {
+                    map[property.Name] = property.Value;
+                }
+                catch (GetValueException)
+                {
+                    // a property whose getter throws is left out, as ConvertTo-Json does
+                }
             }
             return map;
         }
