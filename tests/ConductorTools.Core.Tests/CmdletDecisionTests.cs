@@ -199,6 +199,33 @@ public class CmdletDecisionTests
     }
 }
 
+public class WorkflowOperationTests
+{
+    [Fact]
+    public void Task_reference_names_include_forks_switch_cases_and_loops()
+    {
+        var def = ConductorJson.Deserialize<WorkflowDef>("""
+            {"name":"w","tasks":[
+              {"name":"a","taskReferenceName":"a"},
+              {"name":"f","taskReferenceName":"fork","type":"FORK_JOIN","forkTasks":[[{"name":"b","taskReferenceName":"b"}],[{"name":"c","taskReferenceName":"c"}]]},
+              {"name":"s","taskReferenceName":"switch","type":"SWITCH","decisionCases":{"x":[{"name":"d","taskReferenceName":"d"}]},"defaultCase":[{"name":"e","taskReferenceName":"e"}]},
+              {"name":"l","taskReferenceName":"loop","type":"DO_WHILE","loopOver":[{"name":"g","taskReferenceName":"g"}]}
+            ]}
+            """)!;
+        Assert.Equal(new[] { "a", "fork", "b", "c", "switch", "d", "e", "loop", "g" }, WorkflowOperations.TaskReferenceNames(def));
+    }
+
+    [Fact]
+    public void Wait_progress_reads_as_status_time_and_percentage()
+    {
+        var progress = new WorkflowWaitProgress("w1", WorkflowStatus.RUNNING, TimeSpan.FromSeconds(12), TimeSpan.FromMinutes(5));
+        Assert.Equal("RUNNING for 12 s; gives up in 4 min 48 s", progress.Describe());
+        Assert.Equal(4, progress.PercentComplete);
+        Assert.Equal(99, (progress with { Elapsed = TimeSpan.FromHours(1) }).PercentComplete);
+        Assert.Equal("PAUSED for 1 h 2 min; gives up in 0 s", new WorkflowWaitProgress("w", WorkflowStatus.PAUSED, TimeSpan.FromMinutes(62), TimeSpan.FromMinutes(60)).Describe());
+    }
+}
+
 /// <summary>An IConductorApi that knows task definition names, records its calls, and can hang.</summary>
 public class FakeApi : DispatchProxy
 {

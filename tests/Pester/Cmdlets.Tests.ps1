@@ -304,3 +304,107 @@ Describe 'Task definitions on <Backend>' -ForEach $Backends {
         $err[0].TargetObject | Should -Be 'no_such_td'
     }
 }
+
+Describe 'Progress, -PassThru and error records on <Backend>' -ForEach $Backends {
+    BeforeAll {
+        Connect-TestBackend $Backend
+        # Runs $Script in another runspace of this process (same module, same session connection) and returns its
+        # progress records and errors.
+        function Invoke-Captured([string] $Script, [hashtable] $Arguments = @{}) {
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript("Import-Module '$(Get-TestModulePath)'").AddStatement().AddScript($Script)
+                foreach ($name in $Arguments.Keys) { $null = $ps.AddParameter($name, $Arguments[$name]) }
+                $output = $ps.Invoke()
+                [pscustomobject]@{ Output = @($output); Progress = @($ps.Streams.Progress); Errors = @($ps.Streams.Error) }
+            }
+            finally { $ps.Dispose() }
+        }
+    }
+
+    It 'shows Write-Progress while Wait-Workflow and Start-Workflow -Wait wait' {
+        New-WaitWorkflow 'progress_wf'
+        $id = Start-Workflow 'progress_wf' -Confirm:$false
+        $run = Invoke-Captured 'param($id) Wait-Workflow $id -Timeout 00:00:02' @{ id = $id }
+        $run.Progress.Count | Should -BeGreaterThan 1
+        $run.Progress[0].Activity | Should -Be 'Wait-Workflow'
+        $run.Progress[0].StatusDescription | Should -Match "Workflow $id\: RUNNING for \d+ s; gives up in \d+ s"
+        $run.Progress[-1].RecordType | Should -Be 'Completed'
+        $run.Errors[0].FullyQualifiedErrorId | Should -BeLike 'ConductorTools.Timeout*'
+        $run.Errors[0].TargetObject | Should -Be $id
+
+        $run = Invoke-Captured "Start-Workflow 'progress_wf' -Wait -Timeout 00:00:02 -Confirm:`$false"
+        $run.Progress[0].Activity | Should -Be 'Start-Workflow progress_wf -Wait'
+        $run.Progress[-1].RecordType | Should -Be 'Completed'
+        Get-Workflow -Name 'progress_wf' -Status RUNNING | Stop-Workflow -Confirm:$false
+    }
+
+    It 'outputs the workflow with -PassThru from the control cmdlets' {
+        New-WaitWorkflow 'passthru_wf'
+        $id = Start-Workflow 'passthru_wf' -Confirm:$false
+        (Suspend-Workflow $id -PassThru -Confirm:$false).Status | Should -Be 'PAUSED'
+        (Resume-Workflow $id -PassThru -Confirm:$false).Status | Should -Be 'RUNNING'
+        Suspend-Workflow $id -Confirm:$false | Should -BeNullOrEmpty   # nothing without -PassThru
+        Resume-Workflow $id -Confirm:$false
+        $stopped = Stop-Workflow $id -Reason 'pt' -PassThru -Confirm:$false
+        $stopped | Should -BeOfType ([ConductorTools.Model.Workflow])
+        $stopped.Status | Should -Be 'TERMINATED'
+        (Restart-Workflow $id -PassThru -Confirm:$false).Status | Should -Be 'RUNNING'
+        Stop-Workflow $id -Confirm:$false
+        (Redo-Workflow $id -PassThru -Confirm:$false).Status | Should -Be 'RUNNING'
+        (Get-Workflow $id | Stop-Workflow -PassThru -Confirm:$false).WorkflowId | Should -Be $id
+        $removed = Remove-Workflow $id -PassThru -Confirm:$false
+        $removed.WorkflowId | Should -Be $id
+        $removed.Status | Should -Be 'TERMINATED'
+        Get-Workflow $id -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+
+        Register-TaskDef 'pt_later' -Force -Confirm:$false
+        Register-WorkflowDef @{ name = 'passthru_skip'; tasks = @(@{ name = 'hold'; taskReferenceName = 'hold'; type = 'WAIT' }, @{ name = 'pt_later'; taskReferenceName = 'later' }) } -Force -Confirm:$false
+        $sid = Start-Workflow 'passthru_skip' -Confirm:$false
+        (Skip-WorkflowTask $sid 'later' -PassThru -Confirm:$false).WorkflowId | Should -Be $sid
+        Stop-Workflow $sid -Confirm:$false
+    }
+
+    It 'writes error records with ConductorTools ids, the right category and the object acted on' {
+        $err = $null
+        Get-WorkflowDef 'nosuch_wf' -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ConductorTools.NotFound*'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err[0].TargetObject | Should -Be 'nosuch_wf'
+
+        $err = $null
+        Get-TaskDef 'nosuch_td' -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].TargetObject | Should -Be 'nosuch_td'
+
+        Register-WorkflowDef @{ name = 'err_skip'; tasks = @(@{ name = 'hold'; taskReferenceName = 'hold'; type = 'WAIT' }) } -Force -Confirm:$false
+        $id = Start-Workflow 'err_skip' -Confirm:$false
+        $err = $null
+        Skip-WorkflowTask $id 'nosuchref' -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ConductorTools.NotFound*'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err[0].TargetObject | Should -Be $id
+        $err[0].Exception.Message | Should -Match "no task with reference name 'nosuchref'.*hold"
+        Stop-Workflow $id -Confirm:$false
+
+        $bad = Join-Path $TestDrive 'bad.json'
+        Set-Content $bad '{ "name": "from_file", "tasks": [ { "name": "x", '
+        $err = $null
+        Register-WorkflowDef -Path $bad -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ConductorTools.InvalidWorkflowDef*'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        $err[0].TargetObject | Should -Be (Resolve-Path $bad).Path
+        $err[0].Exception.Message | Should -Match ([regex]::Escape("The file $((Resolve-Path $bad).Path)"))
+
+        $invalid = Join-Path $TestDrive 'invalid.json'
+        Set-Content $invalid '{ "name": "from_file", "tasks": [] }'
+        $err = $null
+        Register-WorkflowDef -Path $invalid -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ConductorTools.Validation*'
+        $err[0].TargetObject | Should -Be (Resolve-Path $invalid).Path
+
+        $err = $null
+        Register-WorkflowDef -Path (Join-Path $TestDrive 'missing.json') -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ConductorTools.FileNotFound*'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+}

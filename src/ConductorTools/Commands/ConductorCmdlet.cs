@@ -47,6 +47,32 @@ public abstract class ConductorCmdlet : PSCmdlet, IDisposable
 
     protected void Call(Func<CancellationToken, Task> call) => call(CancelToken).GetAwaiter().GetResult();
 
+    /// <summary>
+    /// Waits for a workflow like <see cref="WorkflowWaiter.WaitAsync"/>, showing Write-Progress on the pipeline thread while
+    /// it runs (activity <paramref name="activity"/>, one record per <paramref name="activityId"/>); Ctrl+C cancels it.
+    /// </summary>
+    protected Model.Workflow WaitWithProgress(string workflowId, TimeSpan timeout, string activity, int activityId = 1)
+    {
+        WorkflowWaitProgress? latest = null;
+        var wait = WorkflowWaiter.WaitAsync(Api, workflowId, timeout, CancelToken, onStatus: p => Volatile.Write(ref latest, p));
+        var record = new ProgressRecord(activityId, activity, $"Waiting for workflow {workflowId}");
+        var shown = false;
+        while (!((IAsyncResult)wait).AsyncWaitHandle.WaitOne(250))
+        {
+            if (Volatile.Read(ref latest) is not { } now) continue;
+            record.StatusDescription = $"Workflow {workflowId}: {now.Describe()}";
+            record.PercentComplete = now.PercentComplete;
+            WriteProgress(record);
+            shown = true;
+        }
+        if (shown)
+        {
+            record.RecordType = ProgressRecordType.Completed;
+            WriteProgress(record);
+        }
+        return wait.GetAwaiter().GetResult();
+    }
+
     /// <summary>Runs <paramref name="action"/>, turning a Conductor failure into a non-terminating error about <paramref name="target"/>.</summary>
     protected void Try(object? target, Action action)
     {
@@ -73,6 +99,12 @@ public abstract class ConductorCmdlet : PSCmdlet, IDisposable
         catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException and not OperationCanceledException and not OutOfMemoryException
+            and not ActionPreferenceStopException and not HaltCommandException)
+        {
+            // Never a raw .NET type as the error id: the id says it is ours, the message and inner exception say what.
+            WriteError(new ErrorRecord(ex, "ConductorTools.Unexpected", ErrorCategory.NotSpecified, target));
         }
     }
 

@@ -229,7 +229,7 @@ public sealed class GetTaskDefCommand : ConductorCmdlet
 
     protected override void ProcessRecord()
     {
-        Try(Name, () =>
+        Try(Name is { Length: 1 } ? Name[0] : Name is { Length: > 1 } ? string.Join(", ", Name) : null, () =>
         {
             if (Name is { Length: > 0 } && Name.All(n => !WildcardPattern.ContainsWildcardCharacters(n)))
             {
@@ -294,15 +294,50 @@ public sealed class RegisterWorkflowDefCommand : ConductorCmdlet
 
     protected override void ProcessRecord()
     {
-        var sources = ParameterSetName == PathSet
-            ? Path.SelectMany(p => GetResolvedProviderPathFromPSPath(p, out _)).Select(f => (object)File.ReadAllText(f)).ToList()
-            : new List<object> { InputObject };
-        foreach (var source in sources)
+        // Each source: what errors name as their target (the file, or the object given) and how to read it.
+        var sources = new List<(object Target, Func<object> Read, string What)>();
+        if (ParameterSetName == PathSet)
         {
-            Try(source, () =>
+            foreach (var path in Path)
             {
-                var def = source is WorkflowDef typed ? typed : ToModel<WorkflowDef>(source, ParameterSetName == PathSet ? "The file" : "-InputObject");
-                if (!ShouldProcess($"{def.Name} v{def.Version}", "Register workflow definition")) return;
+                IEnumerable<string> files;
+                try
+                {
+                    files = GetResolvedProviderPathFromPSPath(path, out _);
+                }
+                catch (ItemNotFoundException ex)
+                {
+                    WriteError(new ErrorRecord(ex, "ConductorTools.FileNotFound", ErrorCategory.ObjectNotFound, path));
+                    continue;
+                }
+                foreach (var file in files) sources.Add((file, () => File.ReadAllText(file), $"The file {file}"));
+            }
+        }
+        else
+        {
+            sources.Add((InputObject, () => InputObject, "-InputObject"));
+        }
+        foreach (var (target, read, what) in sources)
+        {
+            WorkflowDef def;
+            try
+            {
+                var source = read();
+                def = (source is PSObject pso ? pso.BaseObject : source) is WorkflowDef typed ? typed : ToModel<WorkflowDef>(source, what);
+            }
+            catch (ArgumentException ex)
+            {
+                WriteError(new ErrorRecord(ex, "ConductorTools.InvalidWorkflowDef", ErrorCategory.InvalidData, target));
+                continue;
+            }
+            catch (IOException ex)
+            {
+                WriteError(new ErrorRecord(ex, "ConductorTools.FileUnreadable", ErrorCategory.ReadError, target));
+                continue;
+            }
+            if (!ShouldProcess($"{def.Name} v{def.Version}", "Register workflow definition")) continue;
+            Try(ParameterSetName == PathSet ? target : def, () =>
+            {
                 Call(ct => Api.RegisterWorkflowDefAsync(def, Force, ct));
                 DefinitionsChanged();
                 if (PassThru) WriteObject(def);
@@ -333,7 +368,7 @@ public sealed class GetWorkflowDefCommand : ConductorCmdlet
 
     protected override void ProcessRecord()
     {
-        Try(Name, () =>
+        Try(Name is { Length: 1 } ? Name[0] : Name is { Length: > 1 } ? string.Join(", ", Name) : null, () =>
         {
             if (Name is { Length: 1 } && !WildcardPattern.ContainsWildcardCharacters(Name[0]) && !AllVersions)
             {
