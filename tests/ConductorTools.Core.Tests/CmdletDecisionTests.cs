@@ -74,6 +74,15 @@ public class CmdletDecisionTests
     }
 
     [Fact]
+    public void Payload_maps_display_as_compact_json()
+    {
+        var output = new Dictionary<string, object?> { ["greeting"] = "Hi", ["detail"] = new Dictionary<string, object?> { ["n"] = 1L, ["list"] = new List<object?> { "x" } } };
+        Assert.Equal("""{"greeting":"Hi","detail":{"n":1,"list":["x"]}}""", ConductorJson.ToCompactText(output));
+        Assert.Equal("", ConductorJson.ToCompactText(new Dictionary<string, object?>()));
+        Assert.Equal("", ConductorJson.ToCompactText(null));
+    }
+
+    [Fact]
     public void Json_text_is_read_as_a_map()
     {
         var map = PlainValues.ToMap("""  {"name":"Ann","n":2,"tags":["a"]}""", "-Input");

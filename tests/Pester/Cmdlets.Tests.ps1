@@ -408,3 +408,94 @@ Describe 'Progress, -PassThru and error records on <Backend>' -ForEach $Backends
         $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 }
+
+Describe 'Views on <Backend>' -ForEach $Backends {
+    BeforeAll {
+        Connect-TestBackend $Backend
+        Register-TaskDef 'greet_view_fulfillment' -RetryCount 0 -TimeoutSeconds 60 -Description 'says hello' -Force -Confirm:$false
+        Register-WorkflowDef @{
+            name = 'view_fulfillment'; version = 1
+            tasks = @(@{ name = 'greet_view_fulfillment'; taskReferenceName = 'greet'; inputParameters = @{ who = '${workflow.input.who}' } })
+            outputParameters = @{ result = '${greet.output}' }
+        } -Force -Confirm:$false
+        $ViewIds = @(
+            Start-Workflow 'view_fulfillment' @{ who = 'Ann'; nested = @{ a = 1 } } -CorrelationId 'view-1' -Confirm:$false
+            Start-Workflow 'view_fulfillment' @{ who = 'Bo' } -CorrelationId 'view-2' -Confirm:$false
+        )
+        Invoke-WorkerLoop -TaskType 'greet_view_fulfillment' -ScriptBlock {
+            param($who) if ($who -eq 'Bo') { throw 'no stock' }; @{ greeting = "Hi $who"; detail = @{ n = 1; list = @('x', 'y') } }
+        } -Once -WarningAction SilentlyContinue | Out-Null
+        $Workflows = $ViewIds | ForEach-Object { Get-Workflow $_ }
+
+        # The lines of a rendering, and the column widths its dashes line gives.
+        function Get-Rendering($InputObject, [int] $Width, [switch] $List) {
+            if ($PSStyle) { $rendering = $PSStyle.OutputRendering; $PSStyle.OutputRendering = 'PlainText' }
+            $text = if ($List) { $InputObject | Format-List | Out-String -Width $Width } else { $InputObject | Out-String -Width $Width }
+            if ($PSStyle) { $PSStyle.OutputRendering = $rendering }
+            $lines = @($text -split "`r?`n" | Where-Object { $_.Trim() })
+            $dashes = $lines | Where-Object { $_ -match '^-[- ]*$' } | Select-Object -First 1
+            [pscustomobject]@{
+                Text = $text; Lines = $lines
+                Header = if ($dashes) { $lines[[array]::IndexOf($lines, $dashes) - 1] }
+                Widths = if ($dashes) { @($dashes.Trim() -split '\s+' | ForEach-Object Length) }
+            }
+        }
+    }
+
+    It 'renders workflows, searches, tasks and definitions at 80 columns without squeezed columns or cut ids' {
+        $checks = @(
+            @{ Object = $Workflows; Columns = 'Name', 'Status', 'Started', 'WorkflowId'; Full = $ViewIds }
+            @{ Object = @(Get-Workflow -Name 'view_fulfillment'); Columns = 'Name', 'Status', 'Started', 'WorkflowId'; Full = $ViewIds }
+            @{ Object = $Workflows[0].Tasks; Columns = 'Seq', 'Reference', 'Type', 'Status', 'Try', 'Started'; Full = @('greet') }
+            @{ Object = @(Get-TaskDef 'greet_view_fulfillment'); Columns = 'Name', 'Retries', 'RetryLogic', 'Delay', 'Timeout'; Full = @('greet_view_fulfillment') }
+            @{ Object = @(Get-WorkflowDef 'view_fulfillment'); Columns = 'Name', 'Version', 'Tasks', 'Description'; Full = @('view_fulfillment') }
+        )
+        foreach ($check in $checks) {
+            $r = Get-Rendering $check.Object 80
+            $r.Lines | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
+            @($r.Header -split '\s+' | Where-Object { $_ } | Select-Object -First $check.Columns.Count) -join ',' | Should -Be ($check.Columns -join ',') -Because $r.Text
+            $r.Widths | ForEach-Object { $_ | Should -BeGreaterOrEqual 3 }   # no column squeezed to a letter
+            foreach ($full in $check.Full) { $r.Text | Should -Match ([regex]::Escape($full)) }
+            $r.Text | Should -Not -Match 'System\.Collections'
+        }
+        $r = Get-Rendering $Workflows 80
+        $r.Text | Should -Match "view_fulfillment\s+COMPLETED\s+\d\d-\d\d \d\d:\d\d $($ViewIds[0])"
+    }
+
+    It 'shows the trailing columns at 120 columns' {
+        $r = Get-Rendering $Workflows 120
+        @($r.Header -split '\s+' | Where-Object { $_ }) -join ',' | Should -Be 'Name,Status,Started,WorkflowId,Tasks,Reason'
+        $r.Text | Should -Match "FAILED\s+\d\d-\d\d \d\d:\d\d $($ViewIds[1])\s+1 Task "
+        $r = Get-Rendering $Workflows[0].Tasks 120
+        ($r.Header -split '\s+' | Where-Object { $_ }) | Should -Contain 'TaskId'
+        $r.Text | Should -Match ([regex]::Escape($Workflows[0].Tasks[0].TaskId))
+        $r = Get-Rendering @(Get-Workflow -Name 'view_fulfillment') 120
+        @($r.Header -split '\s+' | Where-Object { $_ }) -join ',' | Should -Be 'Name,Status,Started,WorkflowId,Ver,CorrelationId'
+        $r.Text | Should -Match 'view-1'
+    }
+
+    It 'lists a workflow and a task with their data as compact JSON and without wire noise' {
+        foreach ($width in 80, 120) {
+            $r = Get-Rendering $Workflows[0] $width -List
+            $r.Text | Should -Match 'WorkflowName\s+: view_fulfillment'
+            $r.Text | Should -Match 'Status\s+: COMPLETED'
+            $r.Text | Should -Match 'StartTime\s+: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d'
+            $r.Text | Should -Match 'Input\s+: \{"who":"Ann","nested":\{"a":1\}\}|Input\s+: \{"nested":\{"a":1\},"who":"Ann"\}'
+            $r.Text | Should -Match 'Output\s+: \{"result":\{'
+            $r.Text | Should -Match 'Tasks\s+: greet COMPLETED'
+            $r.Text | Should -Not -Match 'AdditionalProperties|System\.Collections|WorkflowDefinition'
+            @($r.Lines).Count | Should -BeLessThan 25
+
+            $t = Get-Rendering $Workflows[0].Tasks[0] $width -List
+            $t.Text | Should -Match 'ReferenceTaskName\s+: greet'
+            $t.Text | Should -Match 'Input\s+: \{"who":"Ann"\}'
+            $t.Text | Should -Match 'Output\s+: \{"'
+            $t.Text | Should -Not -Match 'AdditionalProperties|System\.Collections|WorkflowTask '
+        }
+        $failed = Get-Rendering $Workflows[1].Tasks[0] 80 -List
+        $failed.Text | Should -Match 'ReasonForIncompletion\s+: no stock'
+        $def = Get-Rendering (Get-TaskDef 'greet_view_fulfillment') 80 -List
+        $def.Text | Should -Match 'Description\s+: says hello'
+        $def.Text | Should -Not -Match 'AdditionalProperties'
+    }
+}
