@@ -499,3 +499,16 @@ Describe 'Views on <Backend>' -ForEach $Backends {
         $def.Text | Should -Not -Match 'AdditionalProperties'
     }
 }
+
+Describe 'Help' {
+    It 'shows defaults, the session connection of Invoke-WorkerLoop and syntax with the new parameters' {
+        (Get-Help Connect-Conductor -Parameter Timeout).defaultValue | Should -Be '00:01:00'
+        (Get-Help Get-Workflow -Parameter First).defaultValue | Should -Be '100'
+        (Get-Help Invoke-WorkerLoop -Parameter DrainTimeout).defaultValue | Should -Be '00:00:30'
+        $full = Get-Help Invoke-WorkerLoop -Full | Out-String -Width 200
+        $full | Should -Match "session's connection"
+        $full | Should -Not -Match 'uses the embedded engine on its default database\.'
+        (Get-Help Set-TaskDef).syntax | Out-String -Width 300 | Should -Match '-RetryCount'
+        (Get-Help Stop-Workflow).syntax | Out-String -Width 300 | Should -Match '-PassThru'
+    }
+}
