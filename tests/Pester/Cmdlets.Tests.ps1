@@ -512,3 +512,18 @@ Describe 'Help' {
         (Get-Help Stop-Workflow).syntax | Out-String -Width 300 | Should -Match '-PassThru'
     }
 }
+
+Describe 'Import-Module -Prefix' {
+    It 'prefixes every noun for sessions where one collides' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$(Get-TestModulePath)' -Prefix Cdt -Force; (Get-Command -Module ConductorTools).Name")
+            $names = @($ps.Invoke())
+            $names | Should -Contain 'Get-CdtTask'
+            $names | Should -Contain 'Start-CdtWorkflow'
+            $names | Should -Contain 'Invoke-CdtWorkerLoop'
+            $names | Should -Not -Contain 'Get-Task'
+        }
+        finally { $ps.Dispose() }
+    }
+}
