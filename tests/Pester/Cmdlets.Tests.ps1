@@ -298,6 +298,13 @@ Describe 'Task definitions on <Backend>' -ForEach $Backends {
         $back = Get-TaskDef 'trip_td'
         $back.RetryCount, $back.Description, $back.TimeoutSeconds | Should -Be @(5, 'by name', 120)
 
+        $wfFile = Join-Path $TestDrive 'trip_wf.json'
+        Register-WorkflowDef @{ name = 'trip_wf'; description = 'exported'; timeoutPolicy = 'ALERT_ONLY'; timeoutSeconds = 30; tasks = @(@{ name = 'hold'; taskReferenceName = 'hold'; type = 'WAIT' }) } -Force -Confirm:$false
+        Get-WorkflowDef 'trip_wf' | ConvertTo-Json -Depth 20 | Set-Content $wfFile
+        Register-WorkflowDef -Path $wfFile -Force -Confirm:$false
+        $wfBack = Get-WorkflowDef 'trip_wf'
+        $wfBack.Description, $wfBack.TimeoutPolicy, $wfBack.Tasks[0].Type | Should -Be @('exported', 'ALERT_ONLY', 'WAIT')
+
         $err = $null
         Set-TaskDef 'no_such_td' -RetryCount 1 -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'ConductorTools.NotFound*'
