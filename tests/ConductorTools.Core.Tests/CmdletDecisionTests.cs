@@ -225,6 +225,26 @@ public class WorkflowOperationTests
     }
 
     [Fact]
+    public async Task Searches_past_one_page_are_paged()
+    {
+        var api = FakeApi.Create();
+        var fake = (FakeApi)(object)api;
+        fake.Hits = Enumerable.Range(0, 12).Select(i => new WorkflowSummary { WorkflowId = "w" + i }).ToList();
+        var all = await SearchPaging.SearchWorkflowsAsync(api, "q", "startTime:DESC", 100, pageSize: 5);
+        Assert.Equal(fake.Hits.Select(h => h.WorkflowId), all.Select(h => h.WorkflowId));
+        Assert.Equal(new[] { (0, 5), (5, 5), (10, 5) }, fake.Searches.Select(r => (r.Start, r.Size)));
+        fake.Searches.Clear();
+        var seven = await SearchPaging.SearchWorkflowsAsync(api, "q", null, 7, pageSize: 5);
+        Assert.Equal(7, seven.Count);
+        Assert.Equal(new[] { (0, 5), (5, 2) }, fake.Searches.Select(r => (r.Start, r.Size)));
+        Assert.Equal("q", fake.Searches[0].Query);
+        fake.Searches.Clear();
+        Assert.Equal(10, (await SearchPaging.SearchWorkflowsAsync(api, null, null, 10, pageSize: 10)).Count);
+        Assert.Single(fake.Searches);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => SearchPaging.SearchWorkflowsAsync(api, null, null, 10, pageSize: 5001));
+    }
+
+    [Fact]
     public void Wait_progress_reads_as_status_time_and_percentage()
     {
         var progress = new WorkflowWaitProgress("w1", WorkflowStatus.RUNNING, TimeSpan.FromSeconds(12), TimeSpan.FromMinutes(5));
@@ -244,6 +264,8 @@ public class FakeApi : DispatchProxy
     public HashSet<string> Existing { get; } = new();
     public ConductorErrorKind ProbeAnswer { get; set; } = ConductorErrorKind.NotFound;
     public bool Hang { get; set; }
+    public List<WorkflowSummary> Hits { get; set; } = new();
+    public List<SearchRequest> Searches { get; } = new();
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
@@ -257,6 +279,10 @@ public class FakeApi : DispatchProxy
                 return Task.FromException<TaskDef>(new ConductorException("no " + name, name == ConductorConnection.ProbeTaskName ? ProbeAnswer : ConductorErrorKind.NotFound));
             case "RegisterTaskDefsAsync":
                 return Task.CompletedTask;
+            case "SearchWorkflowsAsync":
+                var request = (SearchRequest)args![0]!;
+                Searches.Add(request);
+                return Task.FromResult(new SearchResult<WorkflowSummary> { TotalHits = Hits.Count, Results = Hits.Skip(request.Start).Take(request.Size).ToList() });
             case "Dispose":
                 return null;
             default:

@@ -243,6 +243,18 @@ Describe 'Values on <Backend>' -ForEach $Backends {
     }
 }
 
+Describe 'Search paging on <Backend>' -ForEach $Backends {
+    BeforeAll { Connect-TestBackend $Backend }
+
+    It 'takes -First beyond one page of 5000 and stops at what there is' {
+        New-WaitWorkflow 'paging_wf'
+        $ids = 1..3 | ForEach-Object { Start-Workflow 'paging_wf' -Confirm:$false }
+        @(Get-Workflow -Name 'paging_wf' -First 12000).Count | Should -Be 3
+        @(Get-Workflow -Name 'paging_wf' -First 2).Count | Should -Be 2
+        $ids | Stop-Workflow -Confirm:$false
+    }
+}
+
 Describe 'Task definitions on <Backend>' -ForEach $Backends {
     BeforeAll { Connect-TestBackend $Backend }
 

@@ -137,8 +137,8 @@ public sealed class GetWorkflowCommand : ConductorCmdlet
     /// <summary><para type="description">Started at or before this time.</para></summary>
     [Parameter(ParameterSetName = SearchSet)] public DateTime? StartedBefore { get; set; }
 
-    /// <summary><para type="description">Most results to return (default 100, at most 5000).</para></summary>
-    [Parameter(ParameterSetName = SearchSet)] [ValidateRange(1, 5000)] public int First { get; set; } = 100;
+    /// <summary><para type="description">Most results to return (default 100); more than 5000 are fetched in pages.</para></summary>
+    [Parameter(ParameterSetName = SearchSet)] [ValidateRange(1, int.MaxValue)] public int First { get; set; } = 100;
 
     protected override void ProcessRecord()
     {
@@ -170,7 +170,7 @@ public sealed class GetWorkflowCommand : ConductorCmdlet
                 var query = WorkflowSearchQuery.Build(name, Status, CorrelationId,
                     StartedAfter is { } a ? new DateTimeOffset(a.ToUniversalTime()) : null,
                     StartedBefore is { } b ? new DateTimeOffset(b.ToUniversalTime()) : null);
-                found.AddRange(Call(ct => Api.SearchWorkflowsAsync(new SearchRequest { Size = First, Query = query, Sort = "startTime:DESC" }, ct)).Results);
+                found.AddRange(Call(ct => SearchPaging.SearchWorkflowsAsync(Api, query, "startTime:DESC", First, cancellationToken: ct)));
             }
             IEnumerable<WorkflowSummary> results = found;
             if (names.Count > 1) results = found.OrderByDescending(w => w.StartTime, StringComparer.Ordinal).Take(First);
