@@ -153,6 +153,18 @@ public class CmdletDecisionTests
         Assert.False(held.IsClosed);
         Assert.Null(resolver.Replace(New(ConductorConnectionKind.Embedded)));
         Assert.False(server.IsClosed); // a worker loop in a thread job may still use it
+
+        // A worker loop resolves the session's embedded engine once and polls with it: a reconnect must not close it.
+        var polled = New(ConductorConnectionKind.Embedded);
+        resolver.Replace(polled);
+        Assert.Same(polled, resolver.Resolve(null, _ => { }));
+        Assert.Null(resolver.Replace(New(ConductorConnectionKind.Embedded)));
+        Assert.False(polled.IsClosed);
+        // Tab completion (no notice) does not hold it.
+        var completed = New(ConductorConnectionKind.Embedded);
+        resolver.Replace(completed);
+        resolver.Resolve(null);
+        Assert.Same(completed, resolver.Replace(New(ConductorConnectionKind.Embedded)));
     }
 
     [Fact]

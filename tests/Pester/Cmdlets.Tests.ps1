@@ -103,6 +103,39 @@ Describe 'Connections on <Backend>' -ForEach $Backends {
     }
 }
 
+Describe 'A worker loop in a thread job' {
+    It 'keeps working on its embedded engine after the session connects elsewhere' {
+        Connect-Conductor -Embedded -DatabasePath ':memory:'
+        New-GreetWorkflow 'tj_wf'
+        # The session's connection, read without holding it (Get-ConductorConnection would).
+        $resolver = [ConductorTools.PowerShell.Commands.ConductorCmdlet].GetField('Connections', [Reflection.BindingFlags] 'NonPublic,Static').GetValue($null)
+        $old = $resolver.Current
+        $job = Start-ThreadJob -ArgumentList (Get-TestModulePath) -ScriptBlock {
+            param($module)
+            Import-Module $module
+            Invoke-WorkerLoop -TaskType 'greet_tj_wf' -ScriptBlock { param($who) @{ hi = $who } } -Duration 00:00:12
+        }
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while (-not (Get-TaskQueue 'greet_tj_wf' -Connection $old -ErrorAction SilentlyContinue | Where-Object { $_ }) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 200 }
+            Start-Sleep -Seconds 1   # the loop is polling
+            Connect-Conductor -Embedded -DatabasePath ':memory:'
+            $old.IsClosed | Should -BeFalse
+            $id = Start-Workflow 'tj_wf' @{ who = 'Thread' } -Connection $old -Confirm:$false
+            $wf = Wait-Workflow $id -Timeout 00:00:20 -Connection $old
+            $wf.Status | Should -Be 'COMPLETED'
+            $wf.Output.result.hi | Should -Be 'Thread'
+        }
+        finally {
+            $summary = $job | Wait-Job -Timeout 60 | Receive-Job
+            $job | Remove-Job -Force
+        }
+        $summary.Completed | Should -Be 1
+        $summary.Failed | Should -Be 0
+        "$($summary.StopReason)" | Should -Be 'Deadline'
+    }
+}
+
 Describe 'Connect-Conductor' {
     It 'gives up on a server that never answers after -Timeout, saying what happened' {
         $fake = Start-FakeServer -Silent

@@ -155,8 +155,16 @@ public sealed class ConnectionResolver
     /// without a <paramref name="notice"/> (tab completion) keeps its note for the first caller that has one, so the user
     /// still reads it once.
     /// </summary>
-    public ConductorConnection Resolve(ConductorConnection? explicitConnection, Action<string>? notice = null) =>
-        Resolve(explicitConnection, notice, warning: null);
+    /// <remarks>
+    /// A caller that passes a <paramref name="notice"/> here keeps what it gets for a long run (Invoke-WorkerLoop resolves
+    /// once and polls with it), so the session's connection it gets is held: a later Connect-Conductor does not close it
+    /// under a worker loop running in a thread job.
+    /// </remarks>
+    public ConductorConnection Resolve(ConductorConnection? explicitConnection, Action<string>? notice = null)
+    {
+        var connection = Resolve(explicitConnection, notice, warning: null);
+        return notice is not null && ReferenceEquals(connection, Current) ? connection.Hold() : connection;
+    }
 
     /// <summary>
     /// Like <see cref="Resolve(ConductorConnection?, Action{string}?)"/>, with a <paramref name="warning"/> channel: the
