@@ -9,6 +9,7 @@
     PowerShellVersion      = '5.1'
     CompatiblePSEditions   = @('Desktop', 'Core')
     DotNetFrameworkVersion = '4.7.2'
+    TypesToProcess         = @('ConductorTools.types.ps1xml')
     FormatsToProcess       = @(
         'ConductorTools.format.ps1xml'
         'ConductorTools.WorkerLoop.format.ps1xml'

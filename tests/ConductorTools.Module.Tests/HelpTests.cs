@@ -285,4 +285,65 @@ public sealed class HelpTests
             }
         }
     }
+
+    private static XElement ParameterOf(string cmdlet, string parameter) => Entry(cmdlet).Element(Command + "parameters")!.Elements(Command + "parameter")
+        .Single(p => p.Element(Maml + "name")!.Value == parameter);
+
+    [Fact]
+    public void Documented_defaults_reach_get_help()
+    {
+        Assert.Equal("00:01:00", ParameterOf("Connect-Conductor", "Timeout").Element(Dev + "defaultValue")!.Value);
+        Assert.Equal("100", ParameterOf("Get-Workflow", "First").Element(Dev + "defaultValue")!.Value);
+        Assert.Equal("00:05:00", ParameterOf("Wait-Workflow", "Timeout").Element(Dev + "defaultValue")!.Value);
+        Assert.Equal("00:00:30", ParameterOf("Invoke-WorkerLoop", "DrainTimeout").Element(Dev + "defaultValue")!.Value);
+        Assert.Equal("COMPLETED", ParameterOf("Complete-Task", "Status").Element(Dev + "defaultValue")!.Value);
+        Assert.Equal("False", ParameterOf("Register-TaskDef", "Force").Element(Dev + "defaultValue")!.Value);
+        Assert.Equal("None", ParameterOf("Register-TaskDef", "Description").Element(Dev + "defaultValue")!.Value);
+    }
+
+    [Fact]
+    public void Invoke_WorkerLoop_help_says_it_uses_the_session_connection()
+    {
+        var help = Text(Entry("Invoke-WorkerLoop").Element(Maml + "description")) + "\n" + Text(ParameterOf("Invoke-WorkerLoop", "Connection").Element(Maml + "description"));
+        Assert.Contains("session's connection", help);
+        Assert.DoesNotContain("uses the embedded engine on its default database.", help);
+    }
+
+    [Fact]
+    public void The_pages_syntax_sections_are_the_compiled_cmdlets()
+    {
+        foreach (var cmdlet in Cmdlets.Value)
+        {
+            var page = CommandHelp.Parse(File.ReadAllText(Path.Combine(Root, "docs", "en-US", cmdlet.Name + ".md")));
+            Assert.Equal(SyntaxText.Comparable(SyntaxText.For(cmdlet)), page.Syntax);
+        }
+        var connect = Cmdlets.Value.Single(c => c.Name == "Connect-Conductor");
+        Assert.Equal("Connect-Conductor [-ServerUrl] <String> -Credential <PSCredential> [-Timeout <TimeSpan>] [-PassThru] [<CommonParameters>]",
+            SyntaxText.Line(connect, "Key"));
+        var stop = Cmdlets.Value.Single(c => c.Name == "Stop-Workflow");
+        Assert.Equal("Stop-Workflow [-WorkflowId] <String[]> [-Reason <String>] [-PassThru] [-Connection <ConductorConnection>] [-WhatIf] [-Confirm] [<CommonParameters>]",
+            SyntaxText.Line(stop, stop.ParameterSets[0]));
+    }
+
+    [Fact]
+    public void Stale_syntax_is_a_problem_and_update_rewrites_it()
+    {
+        var stop = Cmdlets.Value.Single(c => c.Name == "Stop-Workflow");
+        var page = File.ReadAllText(Path.Combine(Root, "docs", "en-US", "Stop-Workflow.md"));
+        var stale = System.Text.RegularExpressions.Regex.Replace(page, "Stop-Workflow \\[-WorkflowId\\][^\n]*", "Stop-Workflow -Id <String>");
+        Assert.NotEqual(page, stale);
+        var folder = Directory.CreateTempSubdirectory("ct-help-").FullName;
+        try
+        {
+            foreach (var file in Directory.GetFiles(Path.Combine(Root, "docs", "en-US"), "*-*.md")) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+            File.WriteAllText(Path.Combine(folder, "Stop-Workflow.md"), stale);
+            var (_, problems) = MamlHelp.Build(ModuleAssembly, folder, PowerShellReference);
+            Assert.Contains(problems, p => p.StartsWith("Stop-Workflow: the SYNTAX section", StringComparison.Ordinal) && p.Contains("--update-syntax"));
+            Assert.Equal(page.Replace("\r\n", "\n"), SyntaxText.Update(stale, stop).Replace("\r\n", "\n"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

@@ -127,6 +127,7 @@ public sealed class ModuleContractTests : IDisposable
     [
         ("Register-TaskDef", "Name", "TaskTypeCompleter"),
         ("Get-TaskDef", "Name", "TaskTypeCompleter"),
+        ("Set-TaskDef", "InputObject", "TaskTypeCompleter"),
         ("Remove-TaskDef", "Name", "TaskTypeCompleter"),
         ("Get-TaskQueue", "TaskType", "TaskTypeCompleter"),
         ("Invoke-WorkerLoop", "TaskType", "TaskTypeCompleter"),

@@ -39,7 +39,7 @@ public class ModuleLayoutTests
         Assert.Equal(new[]
         {
             "ConductorTools.Core.dll", "ConductorTools.Engine.dll", "ConductorTools.Jq.dll", "ConductorTools.WorkerLoop.format.ps1xml", "ConductorTools.dll",
-            "ConductorTools.format.ps1xml", "ConductorTools.psd1", "LICENSE",
+            "ConductorTools.format.ps1xml", "ConductorTools.psd1", "ConductorTools.types.ps1xml", "LICENSE",
         }.Order(StringComparer.Ordinal), files);
         Assert.True(File.Exists(Path.Combine(Staged, "en-US", "ConductorTools.dll-Help.xml")));
         Assert.True(File.Exists(Path.Combine(Staged, "en-US", "about_ConductorTools.help.txt")));
@@ -84,7 +84,7 @@ public class ModuleLayoutTests
     {
         var manifest = File.ReadAllText(Path.Combine(Staged, "ConductorTools.psd1"));
         Assert.Contains("RootModule             = 'ConductorTools.dll'", manifest);
-        foreach (var format in new[] { "ConductorTools.format.ps1xml", "ConductorTools.WorkerLoop.format.ps1xml" })
+        foreach (var format in new[] { "ConductorTools.format.ps1xml", "ConductorTools.WorkerLoop.format.ps1xml", "ConductorTools.types.ps1xml" })
         {
             Assert.Contains($"'{format}'", manifest);
             Assert.True(File.Exists(Path.Combine(Staged, format)));

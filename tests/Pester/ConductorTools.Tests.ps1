@@ -196,6 +196,7 @@ Describe 'ConductorTools on <Backend>' -ForEach $Backends {
         try {
             $env:CONDUCTOR_SERVER_URL = $TestServer.ApiUrl
             Disconnect-Conductor
+            Get-TaskDef -WarningAction SilentlyContinue | Out-Null   # a command opens the default; Get-ConductorConnection only reports it
             $fallback = Get-ConductorConnection
             [object]::ReferenceEquals($connected, $fallback) | Should -BeFalse
             $fallback.Kind | Should -Be 'Server'

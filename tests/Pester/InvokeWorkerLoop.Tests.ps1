@@ -309,7 +309,7 @@ Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backend
             $type = New-TestTaskType
             $summary = Invoke-WorkerLoop -TaskType $type -ScriptBlock { 'x' } -Duration '00:00:01' @Throttle
             $summary.StopReason | Should -Be 'Deadline'
-            $summary.Duration | Should -BeGreaterOrEqual ([timespan]'00:00:01')
+            $summary.Duration | Should -BeGreaterOrEqual ([timespan]'00:00:01')   # the runner waits out a timer that fires early
         }
 
         It 'writes per-task records with -PassThru and the summary last' {

@@ -57,6 +57,10 @@ public static class MamlWriter
         if (page.Synopsis.Count == 0) problems.Add($"{cmdlet.Name}: no SYNOPSIS.");
         if (page.Description.Count == 0) problems.Add($"{cmdlet.Name}: no DESCRIPTION.");
         if (page.Examples.Count == 0 || page.Examples.Any(e => e.Code.Length == 0)) problems.Add($"{cmdlet.Name}: an example with code is missing.");
+        if (!page.Syntax.SequenceEqual(SyntaxText.Comparable(SyntaxText.For(cmdlet))))
+        {
+            problems.Add($"{cmdlet.Name}: the SYNTAX section is not the compiled cmdlet's ({string.Join(" | ", SyntaxText.Comparable(SyntaxText.For(cmdlet)))}); run the help builder with --update-syntax.");
+        }
         var parameters = AllParameters(cmdlet);
         foreach (var parameter in parameters)
         {
@@ -148,7 +152,8 @@ public static class MamlWriter
                 parameter.TypeName));
         }
         element.Add(new XElement(Dev + "type", new XElement(Maml + "name", parameter.TypeName), new XElement(Maml + "uri")));
-        element.Add(new XElement(Dev + "defaultValue", parameter.IsSwitch ? "False" : "None"));
+        element.Add(new XElement(Dev + "defaultValue",
+            page.Defaults.TryGetValue(parameter.Name, out var documented) ? documented : parameter.IsSwitch ? "False" : "None"));
         return element;
     }
 

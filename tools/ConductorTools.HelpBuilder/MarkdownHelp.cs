@@ -24,6 +24,15 @@ public sealed class CommandHelp
     public IReadOnlyList<string> Description { get; init; } = Array.Empty<string>();
     public IReadOnlyList<ExampleHelp> Examples { get; init; } = Array.Empty<ExampleHelp>();
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Parameters { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>
+    /// Each parameter's documented default (its yaml block's "Default value:" line, when it is not None): the one fact
+    /// taken from the yaml, because a compiled cmdlet's property initializers cannot be read without running it.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Defaults { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The lines of the SYNTAX section's code blocks, as written.</summary>
+    public IReadOnlyList<string> Syntax { get; init; } = Array.Empty<string>();
     public IReadOnlyList<TypeHelp> Inputs { get; init; } = Array.Empty<TypeHelp>();
     public IReadOnlyList<TypeHelp> Outputs { get; init; } = Array.Empty<TypeHelp>();
     public IReadOnlyList<string> Notes { get; init; } = Array.Empty<string>();
@@ -51,11 +60,24 @@ public sealed class CommandHelp
             Parameters = Split(Section(sections, "PARAMETERS"), "### ")
                 .Where(p => p.Key.StartsWith("-", StringComparison.Ordinal))
                 .ToDictionary(p => p.Key.Substring(1).Trim(), p => (IReadOnlyList<string>)Paragraphs(WithoutFences(p.Value)), StringComparer.OrdinalIgnoreCase),
+            Defaults = Split(Section(sections, "PARAMETERS"), "### ")
+                .Where(p => p.Key.StartsWith("-", StringComparison.Ordinal))
+                .Select(p => (Name: p.Key.Substring(1).Trim(), Value: DefaultValue(p.Value)))
+                .Where(p => p.Value is not null)
+                .ToDictionary(p => p.Name, p => p.Value!, StringComparer.OrdinalIgnoreCase),
+            Syntax = Section(sections, "SYNTAX").Select(l => l.TrimEnd()).Where(l => l.Length > 0 && !l.StartsWith("```", StringComparison.Ordinal)).ToList(),
             Inputs = Types(Section(sections, "INPUTS")),
             Outputs = Types(Section(sections, "OUTPUTS")),
             Notes = Paragraphs(Section(sections, "NOTES")),
             Links = Section(sections, "RELATED LINKS").Select(l => l.Trim()).Where(l => l.Length > 0).Select(Link).ToList(),
         };
+    }
+
+    private static string? DefaultValue(IEnumerable<string> lines)
+    {
+        var line = lines.Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("Default value:", StringComparison.Ordinal));
+        var value = line?.Substring("Default value:".Length).Trim();
+        return string.IsNullOrEmpty(value) || value is "None" or "False" ? null : value;
     }
 
     /// <summary>Headings at one level and the lines under each (until the next heading of that level or above).</summary>

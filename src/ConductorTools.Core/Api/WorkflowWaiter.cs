@@ -7,18 +7,21 @@ public static class WorkflowWaiter
 {
     /// <summary>
     /// Returns the workflow (with tasks) once it is terminal. Throws <see cref="TimeoutException"/> naming the workflow and
-    /// its last status when <paramref name="timeout"/> passes first.
+    /// its last status when <paramref name="timeout"/> passes first. <paramref name="onStatus"/> is called (on any thread)
+    /// after each status check that finds the workflow still running.
     /// </summary>
     public static async Task<Workflow> WaitAsync(IConductorApi api, string workflowId, TimeSpan timeout, CancellationToken cancellationToken = default,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null, Action<WorkflowWaitProgress>? onStatus = null)
     {
         var time = timeProvider ?? TimeProvider.System;
-        var until = time.GetUtcNow() + timeout;
+        var started = time.GetUtcNow();
+        var until = started + timeout;
         var delay = TimeSpan.FromMilliseconds(50);
         while (true)
         {
             var status = await api.GetWorkflowStatusAsync(workflowId, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (status.Status.IsTerminal()) return await api.GetWorkflowAsync(workflowId, includeTasks: true, cancellationToken).ConfigureAwait(false);
+            onStatus?.Invoke(new WorkflowWaitProgress(workflowId, status.Status, time.GetUtcNow() - started, timeout));
             var left = until - time.GetUtcNow();
             if (left <= TimeSpan.Zero)
             {
@@ -28,6 +31,24 @@ public static class WorkflowWaiter
             await time.Delay(delay < left ? delay : left, cancellationToken).ConfigureAwait(false);
             if (delay < TimeSpan.FromSeconds(1)) delay = TimeSpan.FromTicks(delay.Ticks * 2);
         }
+    }
+}
+
+/// <summary>Where a wait for a workflow stands, for progress displays.</summary>
+public sealed record WorkflowWaitProgress(string WorkflowId, WorkflowStatus Status, TimeSpan Elapsed, TimeSpan Timeout)
+{
+    /// <summary>How much of the timeout has passed, 0-99 (100 is for a finished wait).</summary>
+    public int PercentComplete => Timeout <= TimeSpan.Zero ? 0 : (int)Math.Min(99, Math.Max(0, Elapsed.TotalMilliseconds * 100 / Timeout.TotalMilliseconds));
+
+    /// <summary>E.g. "RUNNING for 12 s; gives up in 4 min 48 s".</summary>
+    public string Describe() => $"{Status} for {Span(Elapsed)}; gives up in {Span(Timeout - Elapsed)}";
+
+    private static string Span(TimeSpan span)
+    {
+        if (span < TimeSpan.Zero) span = TimeSpan.Zero;
+        if (span.TotalMinutes < 1) return $"{(int)span.TotalSeconds} s";
+        if (span.TotalHours < 1) return $"{(int)span.TotalMinutes} min {span.Seconds} s";
+        return $"{(int)span.TotalHours} h {span.Minutes} min";
     }
 }
 

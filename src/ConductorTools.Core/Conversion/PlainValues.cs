@@ -9,11 +9,16 @@ namespace ConductorTools.Conversion;
 
 /// <summary>
 /// Turns script values (hashtables, ordered dictionaries, arrays, objects, dates, enums) into the plain shapes Conductor
-/// payloads hold (see <see cref="ConductorJson"/>), and plain values into typed models. The one place this is decided.
+/// payloads hold (see <see cref="ConductorJson"/>), and plain values into typed models. The one place this is decided:
+/// cmdlet parameters (-Input, -Output, definitions) and script-block worker output both convert here, so a [datetime]
+/// is ISO 8601 text (UTC) wherever it goes.
 /// </summary>
 public static class PlainValues
 {
     private const int MaxDepth = 64;
+
+    // Objects that are not maps, lists or models become maps of their properties at the top two levels only.
+    private const int MaxObjectDepth = 1;
 
     /// <summary>
     /// Converts <paramref name="value"/>. <paramref name="unwrap"/> lets a host unwrap its own wrapper types first
@@ -24,14 +29,28 @@ public static class PlainValues
         Convert(value, unwrap, new HashSet<object>(ReferenceEqualityComparer.Instance), "$", 0);
 
     /// <summary>Like <see cref="ToPlain"/> for a value that must be a map (an input, an output).</summary>
+    /// <remarks>JSON text holding an object is read as that object (<c>Start-Workflow hello '{"name":"Ann"}'</c>).</remarks>
     public static Dictionary<string, object?> ToMap(object? value, string what, Func<object, object?>? unwrap = null)
     {
+        var raw = value is not null && unwrap is not null ? unwrap(value) : value;
+        if (raw is string text && text.TrimStart().StartsWith("{", StringComparison.Ordinal))
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(text);
+                return (Dictionary<string, object?>)ConductorJson.ToPlain(document.RootElement)!;
+            }
+            catch (JsonException ex)
+            {
+                throw new ArgumentException($"{what} is not valid JSON: {ex.Message}", ex);
+            }
+        }
         var plain = ToPlain(value, unwrap);
         return plain switch
         {
             null => new Dictionary<string, object?>(),
             Dictionary<string, object?> map => map,
-            _ => throw new ArgumentException($"{what} must be a hashtable or an object with properties; got {plain.GetType().Name}."),
+            _ => throw new ArgumentException($"{what} must be a hashtable, an object with properties or JSON text of an object; got {plain.GetType().Name}."),
         };
     }
 
@@ -164,13 +183,27 @@ public static class PlainValues
                     return list;
                 case var _ when IsJsonModel(value.GetType()):
                     return ConductorJson.ToPlain(JsonSerializer.SerializeToElement(value, value.GetType(), ConductorJson.Options));
+                case var _ when depth > MaxObjectDepth:
+                    // Deeper down, other objects' property graphs can be huge (a FileInfo's Directory's Parent ...):
+                    // their text, the way ConvertTo-Json stops at its depth.
+                    return value.ToString();
                 default:
-                    // Any other object: its public readable properties, like ConvertTo-Json does.
+                    // Any other object near the top: its public readable properties, like ConvertTo-Json does; a
+                    // property whose getter throws is left out.
                     var properties = new Dictionary<string, object?>(StringComparer.Ordinal);
                     foreach (var property in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
                     {
                         if (!property.CanRead || property.GetIndexParameters().Length > 0) continue;
-                        properties[property.Name] = Convert(property.GetValue(value), unwrap, path, where + "." + property.Name, depth + 1);
+                        object? propertyValue;
+                        try
+                        {
+                            propertyValue = property.GetValue(value);
+                        }
+                        catch (TargetInvocationException)
+                        {
+                            continue;
+                        }
+                        properties[property.Name] = Convert(propertyValue, unwrap, path, where + "." + property.Name, depth + 1);
                     }
                     return properties;
             }

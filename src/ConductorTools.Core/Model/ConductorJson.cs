@@ -38,10 +38,29 @@ public static class ConductorJson
             WriteIndented = writeIndented,
             MaxDepth = 256,
         };
-        options.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
+        // What people write may hold enums as numbers: ConvertTo-Json writes a .NET enum as its value.
+        options.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: caseInsensitive));
         options.Converters.Add(new PlainObjectConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
+    }
+
+    /// <summary>
+    /// Compact JSON of a payload value (a map, a list, a model) for display, e.g. a workflow's output in a list view;
+    /// null and empty maps read as empty text. Never throws: a value that cannot be written shows as its text.
+    /// </summary>
+    public static string ToCompactText(object? value)
+    {
+        if (value is null) return "";
+        if (value is System.Collections.ICollection { Count: 0 }) return "";
+        try
+        {
+            return JsonSerializer.Serialize(value, value.GetType(), Options);
+        }
+        catch (Exception ex) when (ex is NotSupportedException or JsonException or InvalidOperationException)
+        {
+            return value.ToString() ?? "";
+        }
     }
 
     public static string Serialize<T>(T value, bool indented = false) =>

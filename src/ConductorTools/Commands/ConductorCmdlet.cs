@@ -29,7 +29,7 @@ public abstract class ConductorCmdlet : PSCmdlet, IDisposable
 
     protected CancellationToken CancelToken => _stopping.Token;
 
-    protected IConductorApi Api => Connections.Resolve(Connection, WriteVerbose).Api;
+    protected IConductorApi Api => Connections.Resolve(Connection, WriteVerbose, WriteWarning).Api;
 
     protected override void StopProcessing() => _stopping.Cancel();
 
@@ -46,6 +46,32 @@ public abstract class ConductorCmdlet : PSCmdlet, IDisposable
     protected T Call<T>(Func<CancellationToken, Task<T>> call) => call(CancelToken).GetAwaiter().GetResult();
 
     protected void Call(Func<CancellationToken, Task> call) => call(CancelToken).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Waits for a workflow like <see cref="WorkflowWaiter.WaitAsync"/>, showing Write-Progress on the pipeline thread while
+    /// it runs (activity <paramref name="activity"/>, one record per <paramref name="activityId"/>); Ctrl+C cancels it.
+    /// </summary>
+    protected Model.Workflow WaitWithProgress(string workflowId, TimeSpan timeout, string activity, int activityId = 1)
+    {
+        WorkflowWaitProgress? latest = null;
+        var wait = WorkflowWaiter.WaitAsync(Api, workflowId, timeout, CancelToken, onStatus: p => Volatile.Write(ref latest, p));
+        var record = new ProgressRecord(activityId, activity, $"Waiting for workflow {workflowId}");
+        var shown = false;
+        while (!((IAsyncResult)wait).AsyncWaitHandle.WaitOne(250))
+        {
+            if (Volatile.Read(ref latest) is not { } now) continue;
+            record.StatusDescription = $"Workflow {workflowId}: {now.Describe()}";
+            record.PercentComplete = now.PercentComplete;
+            WriteProgress(record);
+            shown = true;
+        }
+        if (shown)
+        {
+            record.RecordType = ProgressRecordType.Completed;
+            WriteProgress(record);
+        }
+        return wait.GetAwaiter().GetResult();
+    }
 
     /// <summary>Runs <paramref name="action"/>, turning a Conductor failure into a non-terminating error about <paramref name="target"/>.</summary>
     protected void Try(object? target, Action action)
@@ -66,7 +92,25 @@ public abstract class ConductorCmdlet : PSCmdlet, IDisposable
         {
             WriteError(new ErrorRecord(ex, "ConductorTools.Timeout", ErrorCategory.OperationTimeout, target));
         }
+        catch (ObjectDisposedException ex) when (ex.ObjectName == nameof(ConductorConnection))
+        {
+            WriteError(ConnectionClosed(ex, target));
+        }
+        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException and not OperationCanceledException and not OutOfMemoryException
+            and not ActionPreferenceStopException and not HaltCommandException)
+        {
+            // Never a raw .NET type as the error id: the id says it is ours, the message and inner exception say what.
+            WriteError(new ErrorRecord(ex, "ConductorTools.Unexpected", ErrorCategory.NotSpecified, target));
+        }
     }
+
+    internal static ErrorRecord ConnectionClosed(ObjectDisposedException ex, object? target) =>
+        new(new InvalidOperationException(ex.Message.Replace($"Object name: '{nameof(ConductorConnection)}'.", "").Trim(), ex),
+            "ConductorTools.ConnectionClosed", ErrorCategory.ResourceUnavailable, target);
 
     internal static ErrorRecord ToErrorRecord(ConductorException ex, object? target)
     {
@@ -97,7 +141,15 @@ public abstract class ConductorCmdlet : PSCmdlet, IDisposable
             var map = new Dictionary<string, object?>(StringComparer.Ordinal);
             foreach (var property in pso.Properties)
             {
-                if (property.IsGettable) map[property.Name] = property.Value;
+                if (!property.IsGettable) continue;
+                try
+                {
+                    map[property.Name] = property.Value;
+                }
+                catch (GetValueException)
+                {
+                    // a property whose getter throws is left out, as ConvertTo-Json does
+                }
             }
             return map;
         }

@@ -37,6 +37,7 @@ public sealed class ConnectConductorCommand : PSCmdlet
 
     /// <summary><para type="description">A bearer access token for servers behind an Entra-protected gateway.</para></summary>
     [Parameter(ParameterSetName = TokenSet)]
+    [SecureStringTransformation]
     public SecureString? AccessToken { get; set; }
 
     /// <summary><para type="description">A script block that returns an access token (string, SecureString, or an object with
@@ -53,33 +54,55 @@ public sealed class ConnectConductorCommand : PSCmdlet
     [Parameter(ParameterSetName = EmbeddedSet)]
     public string? DatabasePath { get; set; }
 
-    /// <summary><para type="description">Output the connection.</para></summary>
+    /// <summary><para type="description">How long each request to the server may take, and how long Connect-Conductor waits
+    /// for the server to answer its connection test. Ctrl+C stops the wait.</para></summary>
+    [Parameter(ParameterSetName = ServerSet)]
+    [Parameter(ParameterSetName = KeySet)]
+    [Parameter(ParameterSetName = TokenSet)]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary><para type="description">Output the connection. A connection you hold stays open when the session connects
+    /// elsewhere, until you close it with Disconnect-Conductor -Connection.</para></summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
+
+    private readonly CancellationTokenSource _stopping = new();
+
+    protected override void StopProcessing() => _stopping.Cancel();
 
     protected override void EndProcessing()
     {
         ConductorConnection connection;
         try
         {
+            if (Timeout <= TimeSpan.Zero) throw new ArgumentException($"-Timeout must be positive; got {Timeout}.");
             connection = Open();
-            // Proves the connection now rather than at the first command.
-            connection.Api.GetTaskDefsAsync().GetAwaiter().GetResult();
-        }
-        catch (Api.ConductorException ex)
-        {
-            ThrowTerminatingError(ConductorCmdlet.ToErrorRecord(ex, ServerUrl));
-            return;
         }
         catch (ArgumentException ex)
         {
             ThrowTerminatingError(new ErrorRecord(ex, "ConductorTools.InvalidServerUrl", ErrorCategory.InvalidArgument, ServerUrl));
             return;
         }
-        ConductorCmdlet.Connections.Current?.Dispose();
-        ConductorCmdlet.Connections.Current = connection;
+        try
+        {
+            // Proves the connection now rather than at the first command, with one cheap call.
+            WriteVerbose($"Testing the connection to {connection.Target} (at most {Timeout.TotalSeconds:0.#} s).");
+            connection.ProbeAsync(Timeout, _stopping.Token).GetAwaiter().GetResult();
+        }
+        catch (Api.ConductorException ex)
+        {
+            connection.Dispose();
+            ThrowTerminatingError(ConductorCmdlet.ToErrorRecord(ex, connection.Target));
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            connection.Dispose();
+            throw new PipelineStoppedException();
+        }
+        ConductorCmdlet.Connections.Replace(connection);
         WriteVerbose($"Connected to {connection.Kind} {connection.Target} (auth: {connection.Auth}).");
-        if (PassThru) WriteObject(connection);
+        if (PassThru) WriteObject(connection.Hold());
     }
 
     private ConductorConnection Open()
@@ -96,6 +119,7 @@ public sealed class ConnectConductorCommand : PSCmdlet
         {
             throw new ArgumentException("No server URL: give -ServerUrl, set CONDUCTOR_SERVER_URL, or use -Embedded for the embedded engine.");
         }
+        options.Timeout = Timeout;
         if (Credential is not null)
         {
             options.KeyId = Credential.UserName;
@@ -149,14 +173,29 @@ public sealed class ConnectConductorCommand : PSCmdlet
 
 /// <summary>
 /// <para type="synopsis">Disconnects the session from Conductor.</para>
-/// <para type="description">Later commands fall back to CONDUCTOR_SERVER_URL or the embedded engine.</para>
+/// <para type="description">Closes the session's connection (or the one given with -Connection); later commands fall back
+/// to CONDUCTOR_SERVER_URL or the embedded engine.</para>
 /// </summary>
 [Cmdlet(VerbsCommunications.Disconnect, "Conductor")]
 [OutputType(typeof(void))]
 public sealed class DisconnectConductorCommand : PSCmdlet
 {
+    /// <summary><para type="description">A connection to close (from Connect-Conductor -PassThru or Get-ConductorConnection);
+    /// default: the session's connection.</para></summary>
+    [Parameter(Position = 0, ValueFromPipeline = true)]
+    public ConductorConnection? Connection { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (Connection is null) return;
+        if (ReferenceEquals(Connection, ConductorCmdlet.Connections.Current)) ConductorCmdlet.Connections.Current = null;
+        Connection.Dispose();
+        WriteVerbose($"Disconnected from {Connection.Target}.");
+    }
+
     protected override void EndProcessing()
     {
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Connection)) || MyInvocation.ExpectingInput) return;
         var current = ConductorCmdlet.Connections.Current;
         if (current is null)
         {
@@ -171,11 +210,39 @@ public sealed class DisconnectConductorCommand : PSCmdlet
 
 /// <summary>
 /// <para type="synopsis">Gets the session's Conductor connection.</para>
-/// <para type="description">Returns the connection set by Connect-Conductor, or the default the commands would use.</para>
+/// <para type="description">Returns the connection set by Connect-Conductor, or the default the commands are using. It only
+/// reports: when the session is not connected and no command has used a default yet, it says what commands would use and
+/// returns nothing.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "ConductorConnection")]
 [OutputType(typeof(ConductorConnection))]
 public sealed class GetConductorConnectionCommand : PSCmdlet
 {
-    protected override void EndProcessing() => WriteObject(ConductorCmdlet.Connections.Resolve(null, WriteVerbose));
+    protected override void EndProcessing()
+    {
+        if (ConductorCmdlet.Connections.Peek() is { } connection)
+        {
+            if (ConductorCmdlet.Connections.Current is null) WriteVerbose(ConductorCmdlet.Connections.DefaultNote ?? "Not connected.");
+            WriteObject(connection.Hold());
+            return;
+        }
+        var url = Environment.GetEnvironmentVariable(ConductorClientOptions.ServerUrlVariable);
+        WriteWarning(string.IsNullOrWhiteSpace(url)
+            ? $"Not connected. Commands will use the embedded Conductor engine with the database {EmbeddedConductorOptions.DefaultDatabasePath}; run Connect-Conductor <server URL> to use a server."
+            : $"Not connected. Commands will use the Conductor server in {ConductorClientOptions.ServerUrlVariable} ({url}); run Connect-Conductor to choose a connection.");
+    }
+}
+
+/// <summary>Lets a parameter typed SecureString take a plain string too (it is converted; prefer a SecureString in scripts).</summary>
+internal sealed class SecureStringTransformationAttribute : ArgumentTransformationAttribute
+{
+    public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+    {
+        var value = inputData is PSObject pso ? pso.BaseObject : inputData;
+        if (value is not string text) return value;
+        var secure = new SecureString();
+        foreach (var c in text) secure.AppendChar(c);
+        secure.MakeReadOnly();
+        return secure;
+    }
 }

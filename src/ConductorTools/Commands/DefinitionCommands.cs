@@ -1,29 +1,99 @@
 using System.Collections;
 using System.Management.Automation;
+using ConductorTools.Conversion;
 using ConductorTools.Model;
 
 namespace ConductorTools.PowerShell.Commands;
 
+/// <summary>The task definition fields as parameters, shared by Register-TaskDef and Set-TaskDef.</summary>
+public abstract class TaskDefFieldsCmdlet : ConductorCmdlet
+{
+    /// <summary><para type="description">What the task does.</para></summary>
+    [Parameter] public string? Description { get; set; }
+    /// <summary><para type="description">Retries after a failure (Conductor default 3).</para></summary>
+    [Parameter] [ValidateRange(0, int.MaxValue)] public int? RetryCount { get; set; }
+    /// <summary><para type="description">FIXED, EXPONENTIAL_BACKOFF or LINEAR_BACKOFF.</para></summary>
+    [Parameter] public RetryLogic? RetryLogic { get; set; }
+    /// <summary><para type="description">Delay before a retry (default 60).</para></summary>
+    [Parameter] [ValidateRange(0, int.MaxValue)] public int? RetryDelaySeconds { get; set; }
+    /// <summary><para type="description">Time limit of one attempt (0 = none).</para></summary>
+    [Parameter] [ValidateRange(0, long.MaxValue)] public long? TimeoutSeconds { get; set; }
+    /// <summary><para type="description">How long a worker may go without reporting (default 3600); must not exceed TimeoutSeconds.</para></summary>
+    [Parameter] [ValidateRange(1, long.MaxValue)] public long? ResponseTimeoutSeconds { get; set; }
+    /// <summary><para type="description">RETRY, TIME_OUT_WF or ALERT_ONLY.</para></summary>
+    [Parameter] public TaskTimeoutPolicy? TimeoutPolicy { get; set; }
+    /// <summary><para type="description">How long a task may wait to be polled (seconds).</para></summary>
+    [Parameter] [ValidateRange(0, int.MaxValue)] public int? PollTimeoutSeconds { get; set; }
+    /// <summary><para type="description">Most tasks of this type in progress at once.</para></summary>
+    [Parameter] [ValidateRange(0, int.MaxValue)] public int? ConcurrentExecLimit { get; set; }
+    /// <summary><para type="description">Most tasks handed out per frequency window.</para></summary>
+    [Parameter] [ValidateRange(0, int.MaxValue)] public int? RateLimitPerFrequency { get; set; }
+    /// <summary><para type="description">The rate limit's window (seconds).</para></summary>
+    [Parameter] [ValidateRange(1, int.MaxValue)] public int? RateLimitFrequencyInSeconds { get; set; }
+    /// <summary><para type="description">Multiplier of LINEAR_BACKOFF.</para></summary>
+    [Parameter] [ValidateRange(1, int.MaxValue)] public int? BackoffScaleFactor { get; set; }
+    /// <summary><para type="description">Owner's e-mail (required by some servers).</para></summary>
+    [Parameter] public string? OwnerEmail { get; set; }
+    /// <summary><para type="description">Documented input keys.</para></summary>
+    [Parameter] public string[]? InputKeys { get; set; }
+    /// <summary><para type="description">Documented output keys.</para></summary>
+    [Parameter] public string[]? OutputKeys { get; set; }
+    /// <summary><para type="description">Default input values.</para></summary>
+    [Parameter] public Hashtable? InputTemplate { get; set; }
+
+    /// <summary><para type="description">Output the definitions as sent.</para></summary>
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
+    protected TaskDefChanges Changes() => new()
+    {
+        Description = Description,
+        RetryCount = RetryCount,
+        RetryLogic = RetryLogic,
+        RetryDelaySeconds = RetryDelaySeconds,
+        TimeoutSeconds = TimeoutSeconds,
+        ResponseTimeoutSeconds = ResponseTimeoutSeconds,
+        TimeoutPolicy = TimeoutPolicy,
+        PollTimeoutSeconds = PollTimeoutSeconds,
+        ConcurrentExecLimit = ConcurrentExecLimit,
+        RateLimitPerFrequency = RateLimitPerFrequency,
+        RateLimitFrequencyInSeconds = RateLimitFrequencyInSeconds,
+        BackoffScaleFactor = BackoffScaleFactor,
+        OwnerEmail = OwnerEmail,
+        InputKeys = InputKeys?.ToList(),
+        OutputKeys = OutputKeys?.ToList(),
+        InputTemplate = InputTemplate is null ? null : ToMap(InputTemplate, "-InputTemplate"),
+    };
+
+    /// <summary>A task definition from a TaskDef, a hashtable, an object (ConvertFrom-Json) or JSON text, as a copy.</summary>
+    protected static TaskDef ReadTaskDef(object? value, string what)
+    {
+        var raw = value is PSObject pso ? pso.BaseObject : value;
+        return TaskDefChanges.Copy(raw is TaskDef def ? def : ToModel<TaskDef>(value, what));
+    }
+}
+
 /// <summary>
-/// <para type="synopsis">Registers (creates or updates) Conductor task definitions.</para>
-/// <para type="description">Give the fields as parameters, pipe TaskDef objects, hashtables or ConvertFrom-Json output,
-/// or give -Path to JSON files holding one definition or an array.</para>
+/// <para type="synopsis">Registers new Conductor task definitions.</para>
+/// <para type="description">Give the name and fields as parameters, pipe names, TaskDef objects, hashtables or ConvertFrom-Json
+/// output (every field is kept), or give -Path to JSON files holding one definition or an array. Field parameters apply
+/// on top of piped or read definitions. A name that already exists is an error unless -Force replaces it, the same rule
+/// as Register-WorkflowDef; to change some fields of an existing definition use Set-TaskDef.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Register, "TaskDef", SupportsShouldProcess = true, DefaultParameterSetName = FieldsSet)]
 [OutputType(typeof(TaskDef))]
-public sealed class RegisterTaskDefCommand : ConductorCmdlet
+public sealed class RegisterTaskDefCommand : TaskDefFieldsCmdlet
 {
     private const string FieldsSet = "Fields";
     private const string ObjectSet = "InputObject";
     private const string PathSet = "Path";
 
-    /// <summary><para type="description">The task type name workers poll for.</para></summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = FieldsSet, ValueFromPipelineByPropertyName = true)]
+    /// <summary><para type="description">The task type name workers poll for (names can be piped).</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = FieldsSet, ValueFromPipeline = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(TaskTypeCompleter))]
     public string Name { get; set; } = "";
 
-    /// <summary><para type="description">A TaskDef, hashtable or object with TaskDef fields.</para></summary>
+    /// <summary><para type="description">A TaskDef, hashtable, object with TaskDef fields (ConvertFrom-Json output) or JSON text.</para></summary>
     [Parameter(Mandatory = true, ParameterSetName = ObjectSet, ValueFromPipeline = true)]
     public object? InputObject { get; set; }
 
@@ -31,68 +101,60 @@ public sealed class RegisterTaskDefCommand : ConductorCmdlet
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
     public string[] Path { get; set; } = Array.Empty<string>();
 
-    /// <summary><para type="description">What the task does.</para></summary>
-    [Parameter(ParameterSetName = FieldsSet)] public string? Description { get; set; }
-    /// <summary><para type="description">Retries after a failure (Conductor default 3).</para></summary>
-    [Parameter(ParameterSetName = FieldsSet)] [ValidateRange(0, int.MaxValue)] public int? RetryCount { get; set; }
-    /// <summary><para type="description">FIXED, EXPONENTIAL_BACKOFF or LINEAR_BACKOFF.</para></summary>
-    [Parameter(ParameterSetName = FieldsSet)] public RetryLogic? RetryLogic { get; set; }
-    /// <summary><para type="description">Delay before a retry (default 60).</para></summary>
-    [Parameter(ParameterSetName = FieldsSet)] [ValidateRange(0, int.MaxValue)] public int? RetryDelaySeconds { get; set; }
-    /// <summary><para type="description">Time limit of one attempt (0 = none).</para></summary>
-    [Parameter(ParameterSetName = FieldsSet)] [ValidateRange(0, long.MaxValue)] public long? TimeoutSeconds { get; set; }
-    /// <summary><para type="description">How long a worker may go without reporting (default 3600); must not exceed TimeoutSeconds.</para></summary>
-    [Parameter(ParameterSetName = FieldsSet)] [ValidateRange(1, long.MaxValue)] public long? ResponseTimeoutSeconds { get; set; }
-    /// <summary><para type="description">RETRY, TIME_OUT_WF or ALERT_ONLY.</para></summary>
-    [Parameter(ParameterSetName = FieldsSet)] public TaskTimeoutPolicy? TimeoutPolicy { get; set; }
-    /// <summary><para type="description">How long a task may wait to be polled (seconds).</para></summary>
-    [Parameter(ParameterSetName = FieldsSet)] [ValidateRange(0, int.MaxValue)] public int? PollTimeoutSeconds { get; set; }
-    /// <summary><para type="description">Most tasks of this type in progress at once.</para></summary>
-    [Parameter(ParameterSetName = FieldsSet)] [ValidateRange(0, int.MaxValue)] public int? ConcurrentExecLimit { get; set; }
-    /// <summary><para type="description">Most tasks handed out per frequency window.</para></summary>
-    [Parameter(ParameterSetName = FieldsSet)] [ValidateRange(0, int.MaxValue)] public int? RateLimitPerFrequency { get; set; }
-    /// <summary><para type="description">The rate limit's window (seconds).</para></summary>
-    [Parameter(ParameterSetName = FieldsSet)] [ValidateRange(1, int.MaxValue)] public int? RateLimitFrequencyInSeconds { get; set; }
-    /// <summary><para type="description">Multiplier of LINEAR_BACKOFF.</para></summary>
-    [Parameter(ParameterSetName = FieldsSet)] [ValidateRange(1, int.MaxValue)] public int? BackoffScaleFactor { get; set; }
-    /// <summary><para type="description">Owner's e-mail (required by some servers).</para></summary>
-    [Parameter(ParameterSetName = FieldsSet)] public string? OwnerEmail { get; set; }
-    /// <summary><para type="description">Documented input keys.</para></summary>
-    [Parameter(ParameterSetName = FieldsSet)] public string[]? InputKeys { get; set; }
-    /// <summary><para type="description">Documented output keys.</para></summary>
-    [Parameter(ParameterSetName = FieldsSet)] public string[]? OutputKeys { get; set; }
-    /// <summary><para type="description">Default input values.</para></summary>
-    [Parameter(ParameterSetName = FieldsSet)] public Hashtable? InputTemplate { get; set; }
-
-    /// <summary><para type="description">Output the registered definitions.</para></summary>
-    [Parameter] public SwitchParameter PassThru { get; set; }
+    /// <summary><para type="description">Replace a definition that already exists (without it, an existing name is an error).</para></summary>
+    [Parameter] public SwitchParameter Force { get; set; }
 
     protected override void ProcessRecord()
     {
-        List<TaskDef> defs;
-        try
+        var changes = Changes();
+        var sources = new List<(object Target, Func<IEnumerable<TaskDef>> Read)>();
+        switch (ParameterSetName)
         {
-            defs = ParameterSetName switch
-            {
-                ObjectSet => InputObject is TaskDef def ? new List<TaskDef> { def } : new List<TaskDef> { ToModel<TaskDef>(InputObject, "-InputObject") },
-                PathSet => Path.SelectMany(p => GetResolvedProviderPathFromPSPath(p, out _)).SelectMany(ReadFile).ToList(),
-                _ => new List<TaskDef> { FromFields() },
-            };
+            case ObjectSet:
+                sources.Add((InputObject!, () => new[] { ReadTaskDef(InputObject, "-InputObject") }));
+                break;
+            case PathSet:
+                foreach (var path in Path)
+                {
+                    IEnumerable<string> files;
+                    try
+                    {
+                        files = GetResolvedProviderPathFromPSPath(path, out _);
+                    }
+                    catch (ItemNotFoundException ex)
+                    {
+                        WriteError(new ErrorRecord(ex, "ConductorTools.FileNotFound", ErrorCategory.ObjectNotFound, path));
+                        continue;
+                    }
+                    foreach (var file in files) sources.Add((file, () => ReadFile(file)));
+                }
+                break;
+            default:
+                sources.Add((Name, () => new[] { new TaskDef(Name) }));
+                break;
         }
-        catch (ArgumentException ex)
+        foreach (var (target, read) in sources)
         {
-            WriteError(new ErrorRecord(ex, "ConductorTools.InvalidTaskDef", ErrorCategory.InvalidData, InputObject ?? Name));
-            return;
-        }
-        foreach (var def in defs)
-        {
-            if (!ShouldProcess(def.Name, "Register task definition")) continue;
-            Try(def, () =>
+            List<TaskDef> defs;
+            try
             {
-                Call(ct => Api.RegisterTaskDefsAsync(new[] { def }, ct));
-                DefinitionsChanged();
-                if (PassThru) WriteObject(def);
-            });
+                defs = read().Select(changes.ApplyTo).ToList();
+            }
+            catch (ArgumentException ex)
+            {
+                WriteError(new ErrorRecord(ex, "ConductorTools.InvalidTaskDef", ErrorCategory.InvalidData, target));
+                continue;
+            }
+            foreach (var def in defs)
+            {
+                if (!ShouldProcess(def.Name, Force ? "Register or replace task definition" : "Register task definition")) continue;
+                Try(def, () =>
+                {
+                    Call(ct => DefinitionRegistration.RegisterTaskDefAsync(Api, def, Force, ct));
+                    DefinitionsChanged();
+                    if (PassThru) WriteObject(def);
+                });
+            }
         }
     }
 
@@ -103,51 +165,49 @@ public sealed class RegisterTaskDefCommand : ConductorCmdlet
             ? ToModel<List<TaskDef>>(text, $"The file {file}")
             : new[] { ToModel<TaskDef>(text, $"The file {file}") };
     }
-
-    private TaskDef FromFields()
-    {
-        var def = new TaskDef(Name) { Description = Description, OwnerEmail = OwnerEmail };
-        if (RetryCount is { } rc) def.RetryCount = rc;
-        if (RetryLogic is { } rl) def.RetryLogic = rl;
-        if (RetryDelaySeconds is { } rd) def.RetryDelaySeconds = rd;
-        if (TimeoutSeconds is { } ts) def.TimeoutSeconds = ts;
-        if (ResponseTimeoutSeconds is { } rt) def.ResponseTimeoutSeconds = rt;
-        else if (TimeoutSeconds is > 0 and < 3600) def.ResponseTimeoutSeconds = TimeoutSeconds.Value; // Conductor rejects responseTimeout > timeout
-        if (TimeoutPolicy is { } tp) def.TimeoutPolicy = tp;
-        def.PollTimeoutSeconds = PollTimeoutSeconds;
-        def.ConcurrentExecLimit = ConcurrentExecLimit;
-        def.RateLimitPerFrequency = RateLimitPerFrequency;
-        def.RateLimitFrequencyInSeconds = RateLimitFrequencyInSeconds;
-        if (BackoffScaleFactor is { } bs) def.BackoffScaleFactor = bs;
-        def.InputKeys = InputKeys?.ToList();
-        def.OutputKeys = OutputKeys?.ToList();
-        if (InputTemplate is not null) def.InputTemplate = ToMap(InputTemplate, "-InputTemplate");
-        return def;
-    }
 }
 
 /// <summary>
-/// <para type="synopsis">Updates an existing task definition.</para>
-/// <para type="description">Pipe a TaskDef from Get-TaskDef after changing it; Conductor answers not-found for an unknown name.</para>
+/// <para type="synopsis">Changes an existing task definition.</para>
+/// <para type="description">Pipe a TaskDef from Get-TaskDef (changed or not), a hashtable or object with its fields, or give a
+/// name; field parameters (-RetryCount, -TimeoutSeconds, ...) change those fields and keep the rest:
+/// Get-TaskDef charge | Set-TaskDef -RetryCount 5. An unknown name is a not-found error (Register-TaskDef creates).</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "TaskDef", SupportsShouldProcess = true)]
 [OutputType(typeof(TaskDef))]
-public sealed class SetTaskDefCommand : ConductorCmdlet
+public sealed class SetTaskDefCommand : TaskDefFieldsCmdlet
 {
-    /// <summary><para type="description">The definition with its new values (TaskDef, hashtable or object).</para></summary>
+    /// <summary><para type="description">The definition (TaskDef, hashtable, object or JSON text), or the name of one to change.</para></summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [Alias("Name")]
+    [ArgumentCompleter(typeof(TaskTypeCompleter))]
     public object InputObject { get; set; } = null!;
-
-    /// <summary><para type="description">Output the updated definition.</para></summary>
-    [Parameter] public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
     {
-        Try(InputObject, () =>
+        var raw = InputObject is PSObject pso ? pso.BaseObject : InputObject;
+        var target = raw is string name && !name.TrimStart().StartsWith("{", StringComparison.Ordinal) ? name : InputObject;
+        TaskDef def;
+        try
         {
-            var def = InputObject is TaskDef typed ? typed : ToModel<TaskDef>(InputObject, "-InputObject");
-            if (!ShouldProcess(def.Name, "Update task definition")) return;
+            def = target is string byName ? Call(ct => Api.GetTaskDefAsync(byName, ct)) : ReadTaskDef(InputObject, "-InputObject");
+            def = Changes().ApplyTo(def);
+        }
+        catch (ArgumentException ex)
+        {
+            WriteError(new ErrorRecord(ex, "ConductorTools.InvalidTaskDef", ErrorCategory.InvalidData, target));
+            return;
+        }
+        catch (Api.ConductorException ex)
+        {
+            WriteError(ToErrorRecord(ex, target));
+            return;
+        }
+        if (!ShouldProcess(def.Name, "Update task definition")) return;
+        Try(def.Name, () =>
+        {
             Call(ct => Api.UpdateTaskDefAsync(def, ct));
+            DefinitionsChanged();
             if (PassThru) WriteObject(def);
         });
     }
@@ -169,7 +229,7 @@ public sealed class GetTaskDefCommand : ConductorCmdlet
 
     protected override void ProcessRecord()
     {
-        Try(Name, () =>
+        Try(Name is { Length: 1 } ? Name[0] : Name is { Length: > 1 } ? string.Join(", ", Name) : null, () =>
         {
             if (Name is { Length: > 0 } && Name.All(n => !WildcardPattern.ContainsWildcardCharacters(n)))
             {
@@ -234,15 +294,50 @@ public sealed class RegisterWorkflowDefCommand : ConductorCmdlet
 
     protected override void ProcessRecord()
     {
-        var sources = ParameterSetName == PathSet
-            ? Path.SelectMany(p => GetResolvedProviderPathFromPSPath(p, out _)).Select(f => (object)File.ReadAllText(f)).ToList()
-            : new List<object> { InputObject };
-        foreach (var source in sources)
+        // Each source: what errors name as their target (the file, or the object given) and how to read it.
+        var sources = new List<(object Target, Func<object> Read, string What)>();
+        if (ParameterSetName == PathSet)
         {
-            Try(source, () =>
+            foreach (var path in Path)
             {
-                var def = source is WorkflowDef typed ? typed : ToModel<WorkflowDef>(source, ParameterSetName == PathSet ? "The file" : "-InputObject");
-                if (!ShouldProcess($"{def.Name} v{def.Version}", "Register workflow definition")) return;
+                IEnumerable<string> files;
+                try
+                {
+                    files = GetResolvedProviderPathFromPSPath(path, out _);
+                }
+                catch (ItemNotFoundException ex)
+                {
+                    WriteError(new ErrorRecord(ex, "ConductorTools.FileNotFound", ErrorCategory.ObjectNotFound, path));
+                    continue;
+                }
+                foreach (var file in files) sources.Add((file, () => File.ReadAllText(file), $"The file {file}"));
+            }
+        }
+        else
+        {
+            sources.Add((InputObject, () => InputObject, "-InputObject"));
+        }
+        foreach (var (target, read, what) in sources)
+        {
+            WorkflowDef def;
+            try
+            {
+                var source = read();
+                def = (source is PSObject pso ? pso.BaseObject : source) is WorkflowDef typed ? typed : ToModel<WorkflowDef>(source, what);
+            }
+            catch (ArgumentException ex)
+            {
+                WriteError(new ErrorRecord(ex, "ConductorTools.InvalidWorkflowDef", ErrorCategory.InvalidData, target));
+                continue;
+            }
+            catch (IOException ex)
+            {
+                WriteError(new ErrorRecord(ex, "ConductorTools.FileUnreadable", ErrorCategory.ReadError, target));
+                continue;
+            }
+            if (!ShouldProcess($"{def.Name} v{def.Version}", "Register workflow definition")) continue;
+            Try(ParameterSetName == PathSet ? target : def, () =>
+            {
                 Call(ct => Api.RegisterWorkflowDefAsync(def, Force, ct));
                 DefinitionsChanged();
                 if (PassThru) WriteObject(def);
@@ -273,7 +368,7 @@ public sealed class GetWorkflowDefCommand : ConductorCmdlet
 
     protected override void ProcessRecord()
     {
-        Try(Name, () =>
+        Try(Name is { Length: 1 } ? Name[0] : Name is { Length: > 1 } ? string.Join(", ", Name) : null, () =>
         {
             if (Name is { Length: 1 } && !WildcardPattern.ContainsWildcardCharacters(Name[0]) && !AllVersions)
             {

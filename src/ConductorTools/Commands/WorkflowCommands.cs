@@ -23,6 +23,22 @@ public abstract class WorkflowIdCmdlet : ConductorCmdlet
     }
 }
 
+/// <summary>The workflow control cmdlets: act on each workflow id, and with -PassThru output the workflow afterwards.</summary>
+public abstract class WorkflowControlCmdlet : WorkflowIdCmdlet
+{
+    /// <summary><para type="description">Output each workflow after the operation (without its tasks; Get-Workflow has them).</para></summary>
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
+    /// <summary>Runs <paramref name="body"/> per confirmed id; with -PassThru, outputs the workflow as it is then
+    /// (<paramref name="before"/>: as it was before, for an operation that removes it).</summary>
+    protected void Control(string action, Action<string> body, bool before = false) => ForEachWorkflow(action, id =>
+    {
+        Workflow? snapshot = PassThru && before ? Call(ct => Api.GetWorkflowAsync(id, false, ct)) : null;
+        body(id);
+        if (PassThru) WriteObject(snapshot ?? Call(ct => Api.GetWorkflowAsync(id, false, ct)));
+    });
+}
+
 /// <summary>
 /// <para type="synopsis">Starts a workflow.</para>
 /// <para type="description">Returns the workflow id, or with -Wait the finished workflow.</para>
@@ -76,7 +92,7 @@ public sealed class StartWorkflowCommand : ConductorCmdlet
             };
             var id = Call(ct => Api.StartWorkflowAsync(request, ct));
             WriteVerbose($"Started workflow {Name}: {id}");
-            WriteObject(Wait ? Call(ct => WorkflowWaiter.WaitAsync(Api, id, Timeout, ct)) : id);
+            WriteObject(Wait ? WaitWithProgress(id, Timeout, $"Start-Workflow {Name} -Wait") : id);
         });
     }
 }
@@ -121,8 +137,8 @@ public sealed class GetWorkflowCommand : ConductorCmdlet
     /// <summary><para type="description">Started at or before this time.</para></summary>
     [Parameter(ParameterSetName = SearchSet)] public DateTime? StartedBefore { get; set; }
 
-    /// <summary><para type="description">Most results to return (default 100, at most 5000).</para></summary>
-    [Parameter(ParameterSetName = SearchSet)] [ValidateRange(1, 5000)] public int First { get; set; } = 100;
+    /// <summary><para type="description">Most results to return (default 100); more than 5000 are fetched in pages.</para></summary>
+    [Parameter(ParameterSetName = SearchSet)] [ValidateRange(1, int.MaxValue)] public int First { get; set; } = 100;
 
     protected override void ProcessRecord()
     {
@@ -154,7 +170,7 @@ public sealed class GetWorkflowCommand : ConductorCmdlet
                 var query = WorkflowSearchQuery.Build(name, Status, CorrelationId,
                     StartedAfter is { } a ? new DateTimeOffset(a.ToUniversalTime()) : null,
                     StartedBefore is { } b ? new DateTimeOffset(b.ToUniversalTime()) : null);
-                found.AddRange(Call(ct => Api.SearchWorkflowsAsync(new SearchRequest { Size = First, Query = query, Sort = "startTime:DESC" }, ct)).Results);
+                found.AddRange(Call(ct => SearchPaging.SearchWorkflowsAsync(Api, query, "startTime:DESC", First, cancellationToken: ct)));
             }
             IEnumerable<WorkflowSummary> results = found;
             if (names.Count > 1) results = found.OrderByDescending(w => w.StartTime, StringComparer.Ordinal).Take(First);
@@ -176,7 +192,7 @@ public sealed class WaitWorkflowCommand : WorkflowIdCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var id in WorkflowId) Try(id, () => WriteObject(Call(ct => WorkflowWaiter.WaitAsync(Api, id, Timeout, ct))));
+        foreach (var id in WorkflowId) Try(id, () => WriteObject(WaitWithProgress(id, Timeout, "Wait-Workflow")));
     }
 }
 
@@ -185,13 +201,13 @@ public sealed class WaitWorkflowCommand : WorkflowIdCmdlet
 /// <para type="description">Cancels their pending tasks. A COMPLETED workflow cannot be terminated.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Stop, "Workflow", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
-[OutputType(typeof(void))]
-public sealed class StopWorkflowCommand : WorkflowIdCmdlet
+[OutputType(typeof(Workflow))]
+public sealed class StopWorkflowCommand : WorkflowControlCmdlet
 {
     /// <summary><para type="description">Why (recorded on the workflow).</para></summary>
     [Parameter] public string? Reason { get; set; }
 
-    protected override void ProcessRecord() => ForEachWorkflow("Terminate workflow", id => Call(ct => Api.TerminateWorkflowAsync(id, Reason, ct)));
+    protected override void ProcessRecord() => Control("Terminate workflow", id => Call(ct => Api.TerminateWorkflowAsync(id, Reason, ct)));
 }
 
 /// <summary>
@@ -199,10 +215,10 @@ public sealed class StopWorkflowCommand : WorkflowIdCmdlet
 /// <para type="description">No new tasks are scheduled until Resume-Workflow; running tasks may finish.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Suspend, "Workflow", SupportsShouldProcess = true)]
-[OutputType(typeof(void))]
-public sealed class SuspendWorkflowCommand : WorkflowIdCmdlet
+[OutputType(typeof(Workflow))]
+public sealed class SuspendWorkflowCommand : WorkflowControlCmdlet
 {
-    protected override void ProcessRecord() => ForEachWorkflow("Pause workflow", id => Call(ct => Api.PauseWorkflowAsync(id, ct)));
+    protected override void ProcessRecord() => Control("Pause workflow", id => Call(ct => Api.PauseWorkflowAsync(id, ct)));
 }
 
 /// <summary>
@@ -210,10 +226,10 @@ public sealed class SuspendWorkflowCommand : WorkflowIdCmdlet
 /// <para type="description">A workflow that is not paused is an error.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Resume, "Workflow", SupportsShouldProcess = true)]
-[OutputType(typeof(void))]
-public sealed class ResumeWorkflowCommand : WorkflowIdCmdlet
+[OutputType(typeof(Workflow))]
+public sealed class ResumeWorkflowCommand : WorkflowControlCmdlet
 {
-    protected override void ProcessRecord() => ForEachWorkflow("Resume workflow", id => Call(ct => Api.ResumeWorkflowAsync(id, ct)));
+    protected override void ProcessRecord() => Control("Resume workflow", id => Call(ct => Api.ResumeWorkflowAsync(id, ct)));
 }
 
 /// <summary>
@@ -221,14 +237,14 @@ public sealed class ResumeWorkflowCommand : WorkflowIdCmdlet
 /// <para type="description">Same workflow id and input; every task runs again.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Restart, "Workflow", SupportsShouldProcess = true)]
-[OutputType(typeof(void))]
-public sealed class RestartWorkflowCommand : WorkflowIdCmdlet
+[OutputType(typeof(Workflow))]
+public sealed class RestartWorkflowCommand : WorkflowControlCmdlet
 {
     /// <summary><para type="description">Use the latest workflow and task definitions.</para></summary>
     [Parameter] public SwitchParameter UseLatestDefinitions { get; set; }
 
     protected override void ProcessRecord() =>
-        ForEachWorkflow("Restart workflow", id => Call(ct => Api.RestartWorkflowAsync(id, UseLatestDefinitions, ct)));
+        Control("Restart workflow", id => Call(ct => Api.RestartWorkflowAsync(id, UseLatestDefinitions, ct)));
 }
 
 /// <summary>
@@ -236,14 +252,14 @@ public sealed class RestartWorkflowCommand : WorkflowIdCmdlet
 /// <para type="description">Failed, timed-out and canceled tasks get a new attempt; completed ones are kept.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Redo, "Workflow", SupportsShouldProcess = true)]
-[OutputType(typeof(void))]
-public sealed class RedoWorkflowCommand : WorkflowIdCmdlet
+[OutputType(typeof(Workflow))]
+public sealed class RedoWorkflowCommand : WorkflowControlCmdlet
 {
     /// <summary><para type="description">Retry inside the failed sub-workflow instead of restarting it.</para></summary>
     [Parameter] public SwitchParameter ResumeSubworkflowTasks { get; set; }
 
     protected override void ProcessRecord() =>
-        ForEachWorkflow("Retry workflow", id => Call(ct => Api.RetryWorkflowAsync(id, ResumeSubworkflowTasks, ct)));
+        Control("Retry workflow", id => Call(ct => Api.RetryWorkflowAsync(id, ResumeSubworkflowTasks, ct)));
 }
 
 /// <summary>
@@ -286,8 +302,8 @@ public sealed class InvokeWorkflowRerunCommand : WorkflowIdCmdlet
 /// <para type="description">The workflow passes over it with the given output.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Skip, "WorkflowTask", SupportsShouldProcess = true)]
-[OutputType(typeof(void))]
-public sealed class SkipWorkflowTaskCommand : WorkflowIdCmdlet
+[OutputType(typeof(Workflow))]
+public sealed class SkipWorkflowTaskCommand : WorkflowControlCmdlet
 {
     /// <summary><para type="description">The task's reference name.</para></summary>
     [Parameter(Mandatory = true, Position = 1)]
@@ -296,8 +312,8 @@ public sealed class SkipWorkflowTaskCommand : WorkflowIdCmdlet
     /// <summary><para type="description">Output to record for the skipped task.</para></summary>
     [Parameter] public object? Output { get; set; }
 
-    protected override void ProcessRecord() => ForEachWorkflow($"Skip task {TaskReferenceName}", id =>
-        Call(ct => Api.SkipTaskFromWorkflowAsync(id, TaskReferenceName,
+    protected override void ProcessRecord() => Control($"Skip task {TaskReferenceName}", id =>
+        Call(ct => WorkflowOperations.SkipTaskAsync(Api, id, TaskReferenceName,
             new SkipTaskRequest { TaskOutput = Output is null ? null : ToMap(Output, "-Output") }, ct)));
 }
 
@@ -306,8 +322,8 @@ public sealed class SkipWorkflowTaskCommand : WorkflowIdCmdlet
 /// <para type="description">Cannot be undone.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "Workflow", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
-[OutputType(typeof(void))]
-public sealed class RemoveWorkflowCommand : WorkflowIdCmdlet
+[OutputType(typeof(Workflow))]
+public sealed class RemoveWorkflowCommand : WorkflowControlCmdlet
 {
-    protected override void ProcessRecord() => ForEachWorkflow("Remove workflow", id => Call(ct => Api.RemoveWorkflowAsync(id, true, ct)));
+    protected override void ProcessRecord() => Control("Remove workflow", id => Call(ct => Api.RemoveWorkflowAsync(id, true, ct)), before: true);
 }
