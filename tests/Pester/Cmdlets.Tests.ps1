@@ -579,3 +579,27 @@ Describe 'Import-Module -Prefix' {
         finally { $ps.Dispose() }
     }
 }
+
+Describe 'Connect-Conductor -TokenProvider' {
+    # Tokens are needed on the threads that send requests (a worker loop's pollers) while the session's runspace is busy
+    # running the loop itself: the provider must run in a runspace of its own.
+    It 'runs the provider in its own runspace, also while a worker loop runs in the session' {
+        $marker = Join-Path $TestDrive 'token-runspaces.txt'
+        $provider = [scriptblock]::Create("Add-Content -LiteralPath '$marker' -Value ([runspace]::DefaultRunspace.InstanceId); 'not-a-real-token'")
+        $connection = Connect-Conductor $TestServer.ApiUrl -TokenProvider $provider -PassThru
+        try {
+            $type = 'tp_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+            Register-TaskDef $type -Connection $connection -Confirm:$false
+            Register-WorkflowDef @{ name = "$type-wf"; version = 1; tasks = @(@{ name = $type; taskReferenceName = 't' }) } -Connection $connection -Force -Confirm:$false
+            $id = Start-Workflow "$type-wf" @{} -Connection $connection -Confirm:$false
+            Invoke-WorkerLoop -TaskType $type -ScriptBlock { 'done' } -Once -Connection $connection | Out-Null
+            (Get-Workflow $id -Connection $connection).Status | Should -Be 'COMPLETED'
+            $seen = @(Get-Content -LiteralPath $marker | Sort-Object -Unique)
+            $seen.Count | Should -Be 1 -Because 'one private runspace serves every call'
+            $seen[0] | Should -Not -Be ([runspace]::DefaultRunspace.InstanceId.ToString())
+        }
+        finally {
+            Disconnect-Conductor -Connection $connection
+        }
+    }
+}

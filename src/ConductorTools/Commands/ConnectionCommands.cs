@@ -41,7 +41,8 @@ public sealed class ConnectConductorCommand : PSCmdlet
     public SecureString? AccessToken { get; set; }
 
     /// <summary><para type="description">A script block that returns an access token (string, SecureString, or an object with
-    /// Token and ExpiresOn, as Get-AzAccessToken returns); called again before the token expires.</para></summary>
+    /// Token and ExpiresOn, as Get-AzAccessToken returns); called again before the token expires, in a runspace of its
+    /// own.</para></summary>
     [Parameter(ParameterSetName = TokenSet)]
     public ScriptBlock? TokenProvider { get; set; }
 
@@ -132,14 +133,14 @@ public sealed class ConnectConductorCommand : PSCmdlet
         }
         else if (TokenProvider is not null)
         {
-            var provider = TokenProvider;
-            // The provider runs on whatever thread needs a token, so it runs in a fresh runspace-free invocation.
+            // The provider runs on whatever thread needs a token: in a runspace of its own, never the session's.
+            var provider = new TokenProviderRunspace(TokenProvider, SessionState.LanguageMode);
             options.AccessTokenProvider = _ => new ValueTask<AccessToken>(CallTokenProvider(provider));
         }
         return ConductorConnection.ToServer(options);
     }
 
-    private static AccessToken CallTokenProvider(ScriptBlock provider)
+    private static AccessToken CallTokenProvider(TokenProviderRunspace provider)
     {
         var output = provider.Invoke();
         var value = output.Count > 0 ? output[output.Count - 1]?.BaseObject : null;
