@@ -23,6 +23,7 @@
         'Get-TaskQueue'
         'Get-Workflow'
         'Get-WorkflowDef'
+        'Invoke-WorkerCycle'
         'Invoke-WorkerLoop'
         'Invoke-WorkflowRerun'
         'New-TaskResult'
