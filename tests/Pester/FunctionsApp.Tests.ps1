@@ -48,11 +48,11 @@ $workers['slow_ps'] = { param($Name) Start-Sleep -Seconds 60; @{ done = $Name } 
 $workers
 '@
     $hostJson = Get-Content (Join-Path $source 'host.json') -Raw | ConvertFrom-Json
-    $hostJson.functionTimeout = '00:00:05'
+    $hostJson.functionTimeout = '00:00:07'
     $hostJson | ConvertTo-Json -Depth 10 | Set-Content (Join-Path $App 'host.json')
     Copy-Item -Recurse (Split-Path -Parent (Get-TestModulePath)) (Join-Path $App 'Modules/ConductorTools')
 
-    # App settings; a 5 s function timeout less a 1 s margin is a 4 s cycle that stops polling 1 s before its end.
+    # App settings; a 7 s function timeout less a 1 s margin is a 6 s cycle that stops polling 1 s before its end.
     $script:Settings = @{
         FUNCTIONS_WORKER_RUNTIME = 'powershell'
         CONDUCTOR_SERVER_URL     = $TestServer.ApiUrl
