@@ -142,6 +142,25 @@ Describe 'The PowerShell Functions app run as the Functions PowerShell worker ru
         (Wait-Async $script:Api.GetWorkflowAsync($id, $false, $script:None)).Status | Should -Be 'COMPLETED'
     }
 
+    It 'runs -InitializationScript in each worker runspace, and stops the cycle before polling when it fails' {
+        $id = Start-TestWorkflow 'greet_ps' 'Linus'
+        $child = @"
+`$env:PSModulePath = '$App/Modules' + [IO.Path]::PathSeparator + `$env:PSModulePath
+Import-Module ConductorTools
+`$workers = @{ greet_ps = { param(`$Name) @{ greeting = (Format-Greeting `$Name) } } }
+try { Invoke-WorkerCycle -Workers `$workers -InitializationScript { throw 'no init' } -FunctionDirectory '$App/ConductorWorkers' } catch { 'INIT-FAILED ' + `$_.FullyQualifiedErrorId }
+`$r = Invoke-WorkerCycle -Workers `$workers -InitializationScript { function Format-Greeting(`$n) { "Hi, `$n" } } -FunctionDirectory '$App/ConductorWorkers' -PassThru
+'COMPLETED ' + `$r.Summary.Completed
+"@
+        $env = @{}
+        foreach ($key in $Settings.Keys) { $env[$key] = $Settings[$key] }
+        $output = (Invoke-ChildShell -Script $child -Environment $env -TimeoutSeconds 120).Output
+
+        $output | Should -Match 'INIT-FAILED ConductorTools.InitializationScriptFailed'
+        $output | Should -Match 'COMPLETED 1'
+        (Wait-Async $script:Api.GetWorkflowAsync($id, $true, $script:None)).Tasks[0].OutputData['greeting'] | Should -Be 'Hi, Linus'
+    }
+
     It 'fails the invocation on bad settings with every problem listed' {
         $bad = @{
             FUNCTIONS_WORKER_RUNTIME = 'powershell'

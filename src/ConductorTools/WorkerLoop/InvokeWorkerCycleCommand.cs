@@ -138,6 +138,8 @@ public sealed class InvokeWorkerCycleCommand : PSCmdlet, IDisposable
                 var pool = new PooledScriptInvoker(handlers[definition.TaskType], definition.Options.Concurrency,
                     ScriptRunspaces.SessionState(this, preferences), InitializationScript?.ToString(), location, () => new ScriptStreams(this, Write));
                 _disposables.Add(pool);
+                // A failing -InitializationScript stops the cycle before any task is taken (runspaces are otherwise made on demand).
+                if (InitializationScript is not null) WarmUp(pool);
                 var worker = new ScriptWorker(definition.TaskType, handlers[definition.TaskType].Plan, pool);
                 worker.TaskFinished += record => Write(() => WriteVerbose(
                     $"{record.TaskType} {record.TaskId}: {record.Status} in {record.Duration.TotalMilliseconds:0} ms" +
@@ -165,6 +167,18 @@ public sealed class InvokeWorkerCycleCommand : PSCmdlet, IDisposable
         }
         if (_pipelineStopping.IsCancellationRequested) throw new PipelineStoppedException();
         if (PassThru) WriteObject(result);
+    }
+
+    private void WarmUp(PooledScriptInvoker pool)
+    {
+        try
+        {
+            pool.WarmUp();
+        }
+        catch (Exception e) when (e is RuntimeException or InvalidOperationException)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "ConductorTools.InitializationScriptFailed", ErrorCategory.InvalidOperation, InitializationScript));
+        }
     }
 
     private IConductorApi ApiFromSettings(ConductorHostSettings settings)
