@@ -24,6 +24,7 @@
         'Get-TaskQueue'
         'Get-Workflow'
         'Get-WorkflowDef'
+        'Invoke-WorkerCycle'
         'Invoke-WorkerLoop'
         'Invoke-WorkflowRerun'
         'New-TaskResult'

@@ -1,8 +1,4 @@
-using ConductorTools.Api;
 using ConductorTools.Functions;
-using ConductorTools.Hosting;
-using ConductorTools.Http;
-using ConductorTools.Workers;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,24 +17,7 @@ builder.Logging.Services.Configure<LoggerFilterOptions>(options =>
     if (rule is not null) options.Rules.Remove(rule);
 });
 
-// Core from app settings. Resolved on first use, so a bad setting fails each invocation with the full list of problems
-// (visible in the invocation log) instead of crash-looping the worker process.
-builder.Services.AddSingleton(_ => ConductorHostSettings.Bind(key => builder.Configuration[key]));
-builder.Services.AddSingleton<IConductorApi>(sp =>
-{
-    var settings = sp.GetRequiredService<ConductorHostSettings>();
-    return new HttpConductorApi(settings.ToClientOptions(ConductorCredentials.Create(settings)));
-});
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(sp => new FunctionCycleRunner(
-    sp.GetRequiredService<ConductorHostSettings>(),
-    sp.GetRequiredService<IConductorApi>(),
-    sp.GetServices<WorkerDefinition>(),
-    FunctionTimeout.FromHostJsonFile(Path.Combine(AppContext.BaseDirectory, "host.json")),
-    sp.GetRequiredService<ILoggerFactory>(),
-    sp.GetRequiredService<TimeProvider>()));
-
-// Workers: every WorkerDefinition in DI. Add yours here.
-builder.Services.AddSingleton(new WorkerDefinition(SampleWorkers.GreetTaskType, SampleWorkers.GreetAsync));
+// Core, the Conductor client, the cycle runner and the workers (ConductorWorkersServices.cs; the tests build the same).
+builder.Services.AddConductorWorkers(builder.Configuration);
 
 builder.Build().Run();

@@ -190,4 +190,13 @@ public class HostSettingsTests
         var unknown = Assert.Throws<ConductorSettingsException>(() => Bind(Minimal()).TaskTypesFor("nope", ["x"]));
         Assert.Contains("Task group 'nope' is not defined", Assert.Single(unknown.Problems), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("ConductorWorkers", "default")]
+    [InlineData("ConductorWorkers_media", "media")]
+    [InlineData("conductorworkers_Mail", "Mail")]
+    [InlineData("ConductorWorkers_", "default")]
+    [InlineData("Nightly", "default")]
+    public void A_timer_function_works_on_the_group_its_name_gives(string functionName, string group) =>
+        Assert.Equal(group, FunctionCycleRunner.GroupForFunction(functionName));
 }

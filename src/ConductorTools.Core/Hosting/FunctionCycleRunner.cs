@@ -55,6 +55,23 @@ public sealed partial class FunctionCycleRunner
         RunnerOptions = new WorkerRunnerOptions { DrainTimeout = _settings.DrainTimeout };
     }
 
+    /// <summary>The name of the default group's timer function; a function named <c>ConductorWorkers_&lt;group&gt;</c> works on &lt;group&gt;.</summary>
+    public const string FunctionName = "ConductorWorkers";
+
+    /// <summary>
+    /// The task-type group a timer function works on, from its name (the PowerShell app's function folder, the .NET app's
+    /// [Function] name): <c>ConductorWorkers_&lt;group&gt;</c> works on &lt;group&gt;; any other name on
+    /// <see cref="ConductorHostSettings.DefaultGroup"/>.
+    /// </summary>
+    public static string GroupForFunction(string functionName)
+    {
+        if (functionName is null) throw new ArgumentNullException(nameof(functionName));
+        var prefix = FunctionName + "_";
+        return functionName.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && functionName.Length > prefix.Length
+            ? functionName.Substring(prefix.Length)
+            : ConductorHostSettings.DefaultGroup;
+    }
+
     /// <summary>
     /// Options of the worker runtime for each cycle (delivery retries, hand-back, outbox). <see cref="WorkerRunnerOptions.DrainTimeout"/>
     /// starts as <see cref="ConductorHostSettings.DrainTimeout"/> (<c>CONDUCTOR_DRAIN_TIMEOUT</c>): how long in-flight handlers may

@@ -170,25 +170,12 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
 
     private IScriptInvoker CreateInvoker(ScriptHandler handler)
     {
-        var preferences = new Dictionary<string, ActionPreference>(StringComparer.OrdinalIgnoreCase);
-        if (ScriptStreams.IsSwitchOn(this, "Verbose")) preferences["VerbosePreference"] = ActionPreference.Continue;
-        if (ScriptStreams.IsSwitchOn(this, "Debug")) preferences["DebugPreference"] = ActionPreference.Continue;
+        var preferences = ScriptRunspaces.Preferences(this);
         if (ThrottleLimit == 0) return new SequentialScriptInvoker(handler, _pump!, NewStreams, _pipelineStopping.Token, SessionState, preferences);
 
-        var iss = InitialSessionState.CreateDefault2();
-        // This module's own cmdlets (New-TaskResult, Complete-Task, ...) in every pooled runspace, without importing the
-        // module again in each: the same types, already loaded.
-        foreach (var type in typeof(InvokeWorkerLoopCommand).Assembly.GetTypes())
-        {
-            if (type.IsAbstract || !typeof(Cmdlet).IsAssignableFrom(type)) continue;
-            if (type.GetCustomAttributes(typeof(CmdletAttribute), false).FirstOrDefault() is not CmdletAttribute cmdlet) continue;
-            iss.Commands.Add(new SessionStateCmdletEntry($"{cmdlet.VerbName}-{cmdlet.NounName}", type, "ConductorTools.dll-Help.xml"));
-        }
-        // A compiled module must not lift a constrained caller into FullLanguage runspaces.
-        iss.LanguageMode = SessionState.LanguageMode;
         // -Verbose/-Debug on the cmdlet turn the streams on inside pooled runspaces too (and for sequential scripts).
-        foreach (var preference in preferences) iss.Variables.Add(new SessionStateVariableEntry(preference.Key, preference.Value, ""));
-        var location = SessionState.Path.CurrentLocation.Provider.Name == "FileSystem" ? SessionState.Path.CurrentLocation.ProviderPath : null;
+        var iss = ScriptRunspaces.SessionState(this, preferences);
+        var location = ScriptRunspaces.Location(this);
         var pool = new PooledScriptInvoker(handler, ThrottleLimit, iss, InitializationScript?.ToString(), location, NewStreams);
         _disposables.Add(pool);
         try

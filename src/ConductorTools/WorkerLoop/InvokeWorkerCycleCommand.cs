@@ -1,0 +1,281 @@
+using System.Collections;
+using System.Management.Automation;
+using ConductorTools.Api;
+using ConductorTools.Hosting;
+using ConductorTools.Http;
+using ConductorTools.Workers;
+using ConductorTools.Workers.Scripting;
+using Microsoft.Extensions.Logging;
+
+namespace ConductorTools.PowerShell.WorkerLoop;
+
+/// <summary>
+/// <para type="synopsis">Runs one bounded worker cycle of PowerShell script blocks, the way a timer-triggered Azure Functions app does.</para>
+/// <para type="description">Reads the CONDUCTOR_* app settings from the environment, computes the cycle's deadline (function
+/// timeout from host.json or CONDUCTOR_FUNCTION_TIMEOUT, less CONDUCTOR_SAFETY_MARGIN), picks the workers of the function's
+/// task-type group, polls and runs them until the deadline and hands back what it cannot finish, then logs the summary.
+/// Settings, deadline, groups, hand-back and summary are ConductorTools.Core's FunctionCycleRunner, the code the .NET
+/// Functions app runs.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "WorkerCycle")]
+[OutputType(typeof(FunctionCycleResult))]
+public sealed class InvokeWorkerCycleCommand : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _cancel = new();
+    private readonly CancellationTokenSource _pipelineStopping = new();
+    private readonly List<IDisposable> _disposables = new();
+    private PipelinePump? _pump;
+
+    /// <summary><para type="description">The workers: a hashtable of task type to script block (workers.ps1). Only those of the
+    /// function's group run.</para></summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public Hashtable Workers { get; set; } = null!;
+
+    /// <summary><para type="description">The timer trigger's value (run.ps1's $Timer): its IsPastDue is logged with the cycle.</para></summary>
+    [Parameter]
+    public object? Timer { get; set; }
+
+    /// <summary><para type="description">The function's folder (run.ps1's $PSScriptRoot). Its name picks the task-type group
+    /// (ConductorWorkers_&lt;group&gt; works on &lt;group&gt;, any other name on 'default'), and its parent, the app root,
+    /// holds host.json, whose functionTimeout bounds the cycle.</para></summary>
+    [Parameter]
+    public string? FunctionDirectory { get; set; }
+
+    /// <summary><para type="description">The task-type group to work on (CONDUCTOR_TASK_GROUPS); overrides the group of
+    /// -FunctionDirectory. Default: 'default', every task type in no group.</para></summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Group { get; set; }
+
+    /// <summary><para type="description">Runs once in each worker runspace before its first task (import modules, define functions).</para></summary>
+    [Parameter]
+    public ScriptBlock? InitializationScript { get; set; }
+
+    /// <summary><para type="description">The Conductor connection to use (Connect-Conductor -PassThru). Default: a client built
+    /// from the settings (CONDUCTOR_SERVER_URL, CONDUCTOR_AUTH_KEY/SECRET). Required for the token auth modes
+    /// (ManagedIdentity, DefaultAzureCredential): connect with Connect-Conductor -TokenProvider.</para></summary>
+    [Parameter]
+    [ConductorApiTransformation]
+    public IConductorApi? Connection { get; set; }
+
+    /// <summary><para type="description">Writes the cycle's result (group, task types, deadline, summary).</para></summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void EndProcessing()
+    {
+        ConductorHostSettings settings;
+        FunctionTimeout? hostJsonTimeout = null;
+        string group;
+        try
+        {
+            settings = ConductorHostSettings.FromEnvironment();
+            string? appRoot = null;
+            if (FunctionDirectory is { } directory)
+            {
+                var full = GetUnresolvedProviderPathFromPSPath(directory);
+                appRoot = Path.GetDirectoryName(full.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
+                group = Group ?? FunctionCycleRunner.GroupForFunction(Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)));
+            }
+            else
+            {
+                group = Group ?? ConductorHostSettings.DefaultGroup;
+            }
+            if (appRoot is not null) hostJsonTimeout = FunctionTimeout.FromHostJsonFile(Path.Combine(appRoot, "host.json"));
+        }
+        catch (ConductorSettingsException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "ConductorTools.InvalidSettings", ErrorCategory.InvalidData, null));
+            return;
+        }
+
+        var api = Connection ?? ApiFromSettings(settings);
+        _pump = new PipelinePump();
+        _disposables.Add(_pump);
+        var loggerFactory = new StreamLoggerFactory(WriteLog);
+        _disposables.Add(loggerFactory);
+
+        // The script adapters of the selected group are made once the runner has applied the settings (concurrency per task
+        // type = the size of that type's runspace pool); the registered handlers call them.
+        var workers = new Dictionary<string, ScriptWorker>(StringComparer.Ordinal);
+        var handlers = new Dictionary<string, ScriptHandler>(StringComparer.Ordinal);
+        var definitions = new List<WorkerDefinition>();
+        foreach (DictionaryEntry entry in Workers)
+        {
+            var taskType = Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture);
+            var script = (entry.Value as PSObject)?.BaseObject as ScriptBlock ?? entry.Value as ScriptBlock;
+            if (string.IsNullOrWhiteSpace(taskType) || script is null)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException($"-Workers must map task type names to script blocks; the entry '{entry.Key}' maps to '{entry.Value}'."),
+                    "ConductorTools.InvalidWorkersTable", ErrorCategory.InvalidArgument, entry.Key));
+                return;
+            }
+            try
+            {
+                handlers[taskType!] = ScriptHandler.Create(taskType!, script!, this);
+            }
+            catch (ArgumentException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "ConductorTools.InvalidWorkerScript", ErrorCategory.InvalidArgument, taskType));
+                return;
+            }
+            var type = taskType!;
+            definitions.Add(new WorkerDefinition(type, (task, ct) => workers[type].HandleAsync(task, ct)));
+        }
+
+        FunctionCycleResult result;
+        try
+        {
+            var runner = new FunctionCycleRunner(settings, api, definitions, hostJsonTimeout, loggerFactory);
+            var preferences = ScriptRunspaces.Preferences(this);
+            var location = ScriptRunspaces.Location(this);
+            foreach (var definition in runner.WorkersFor(group))
+            {
+                // Always pooled runspaces, one pool per task type sized by its concurrency (1 unless set): a script
+                // behaves the same at concurrency 1 and at 16, and never sees run.ps1's variables (use $using:).
+                var pool = new PooledScriptInvoker(handlers[definition.TaskType], definition.Options.Concurrency,
+                    ScriptRunspaces.SessionState(this, preferences), InitializationScript?.ToString(), location, () => new ScriptStreams(this, Write));
+                _disposables.Add(pool);
+                // A failing -InitializationScript stops the cycle before any task is taken (runspaces are otherwise made on demand).
+                if (InitializationScript is not null) WarmUp(pool);
+                var worker = new ScriptWorker(definition.TaskType, handlers[definition.TaskType].Plan, pool);
+                worker.TaskFinished += record => Write(() => WriteVerbose(
+                    $"{record.TaskType} {record.TaskId}: {record.Status} in {record.Duration.TotalMilliseconds:0} ms" +
+                    (record.ReasonForIncompletion is { } reason ? $" ({reason})" : "")));
+                workers[definition.TaskType] = worker;
+            }
+            var isPastDue = IsPastDue(Timer);
+            var run = Task.Run(() => runner.RunAsync(group, isPastDue, _cancel.Token));
+            _pump.Run(run, TimeSpan.FromMilliseconds(200), () => { });
+            result = run.GetAwaiter().GetResult();
+        }
+        catch (ConductorSettingsException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "ConductorTools.InvalidSettings", ErrorCategory.InvalidData, group));
+            return;
+        }
+        catch (ArgumentException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "ConductorTools.InvalidArgument", ErrorCategory.InvalidArgument, group));
+            return;
+        }
+        finally
+        {
+            if (Connection is null) (api as IDisposable)?.Dispose();
+        }
+        if (_pipelineStopping.IsCancellationRequested) throw new PipelineStoppedException();
+        if (PassThru) WriteObject(result);
+    }
+
+    private void WarmUp(PooledScriptInvoker pool)
+    {
+        try
+        {
+            pool.WarmUp();
+        }
+        catch (Exception e) when (e is RuntimeException or InvalidOperationException)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "ConductorTools.InitializationScriptFailed", ErrorCategory.InvalidOperation, InitializationScript));
+        }
+    }
+
+    private IConductorApi ApiFromSettings(ConductorHostSettings settings)
+    {
+        if (settings.AuthMode is ConductorAuthMode.ManagedIdentity or ConductorAuthMode.DefaultAzureCredential)
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new ArgumentException($"{ConductorHostSettings.AuthModeKey} is {settings.AuthMode}: Invoke-WorkerCycle gets Entra ID tokens from a connection. " +
+                    "Pass -Connection (Connect-Conductor -ServerUrl $env:CONDUCTOR_SERVER_URL -TokenProvider { Get-AzAccessToken ... } -PassThru)."),
+                "ConductorTools.ConnectionRequired", ErrorCategory.InvalidArgument, settings.AuthMode));
+        }
+        return new HttpConductorApi(settings.ToClientOptions());
+    }
+
+    /// <summary>IsPastDue of the Functions PowerShell worker's timer hashtable (keys are case-sensitive there) or of any object with that property.</summary>
+    private static bool IsPastDue(object? timer)
+    {
+        var value = timer is PSObject pso ? pso.BaseObject : timer;
+        object? flag = null;
+        if (value is IDictionary dictionary)
+        {
+            foreach (DictionaryEntry entry in dictionary)
+            {
+                if (string.Equals(Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture), "IsPastDue", StringComparison.OrdinalIgnoreCase))
+                    flag = entry.Value;
+            }
+        }
+        else if (value is not null)
+        {
+            flag = PSObject.AsPSObject(value).Properties["IsPastDue"]?.Value;
+        }
+        return LanguagePrimitives.IsTrue(flag is PSObject p ? p.BaseObject : flag);
+    }
+
+    // A cycle is a host's invocation: a record that a preference turns into a stop (a script's Write-Error under
+    // $ErrorActionPreference = 'Stop') must not end it early; the record is in the task's log. Ctrl+C arrives as StopProcessing.
+    private void Write(Action write) => _pump?.Post(() =>
+    {
+        try
+        {
+            write();
+        }
+        catch (PipelineStoppedException)
+        {
+        }
+        catch (RuntimeException e) when (e is ActionPreferenceStopException)
+        {
+        }
+    });
+
+    protected override void StopProcessing()
+    {
+        _pipelineStopping.Cancel();
+        _cancel.Cancel();
+    }
+
+    public void Dispose()
+    {
+        for (var i = _disposables.Count - 1; i >= 0; i--) _disposables[i].Dispose();
+        _disposables.Clear();
+        _cancel.Dispose();
+        _pipelineStopping.Dispose();
+    }
+
+    private void WriteLog(LogLevel level, bool cycle, string message) => Write(() =>
+    {
+        if (level >= LogLevel.Warning) WriteWarning(message);
+        else if (cycle && level >= LogLevel.Information) WriteInformation(new InformationRecord(message, "ConductorTools.Hosting") { Tags = { "ConductorCycle" } });
+        else WriteVerbose(message);
+    });
+
+    /// <summary>
+    /// The cycle's log (start, summary, the runtime's warnings) as PowerShell records, written on the pipeline thread through
+    /// the cmdlet's pump: the cycle's own lines as information (warning when the summary reports failures or hand-backs), the
+    /// runtime's warnings and errors as warnings, the rest verbose. (Core references only Microsoft.Extensions.Logging.Abstractions.)
+    /// </summary>
+    private sealed class StreamLoggerFactory(Action<LogLevel, bool, string> sink) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) => new StreamLogger(sink, categoryName.StartsWith("ConductorTools.Hosting", StringComparison.Ordinal));
+
+        public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class StreamLogger(Action<LogLevel, bool, string> sink, bool cycle) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Debug && logLevel != LogLevel.None;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (!IsEnabled(logLevel)) return;
+                sink(logLevel, cycle, formatter(state, exception) + (exception is null ? "" : ": " + exception.Message));
+            }
+        }
+    }
+}
