@@ -40,6 +40,9 @@ public sealed class LocalConductorServer : IAsyncDisposable
 
     public bool AuthEnabled { get; }
 
+    /// <summary>Whether any address the server listens on is reachable from other machines (0.0.0.0, a LAN address, ...).</summary>
+    public bool ListensBeyondLoopback => !_app.Urls.All(BrowserGuard.IsLoopbackUrl);
+
     /// <summary>The engine behind the API, for in-process inspection (tests, hosts).</summary>
     public IConductorApi Engine => _engine;
 
@@ -99,6 +102,7 @@ public sealed class LocalConductorServer : IAsyncDisposable
         var log = loggerFactory.CreateLogger("ConductorTools.Server");
         app.UseMiddleware<RequestLogging>(loggerFactory.CreateLogger("ConductorTools.Server.Requests"), options.LogRequests);
         app.UseMiddleware<ErrorResponses>(log);
+        app.UseMiddleware<BrowserGuard>(options.LoopbackOnly, options.AllowedHosts);
         if (options.AuthEnabled)
         {
             app.UseMiddleware<TokenAuth>(options.AuthKeyId!, options.AuthKeySecret!, options.TokenLifetime, options.TimeProvider);
