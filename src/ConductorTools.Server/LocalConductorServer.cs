@@ -52,6 +52,7 @@ public sealed class LocalConductorServer : IAsyncDisposable
         if (options is null) throw new ArgumentNullException(nameof(options));
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         var database = string.IsNullOrEmpty(options.DatabasePath) ? EmbeddedConductorOptions.DefaultDatabasePath : options.DatabasePath!;
+        CreatePrivately(database);
         var engine = EmbeddedConductor.Open(new EmbeddedConductorOptions
         {
             DatabasePath = database,
@@ -79,6 +80,22 @@ public sealed class LocalConductorServer : IAsyncDisposable
         {
             await DisposeQuietlyAsync(app, engine).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>A new database file is created readable by its owner only (0600; SQLite gives its -wal and -shm files
+    /// the same mode): workflow inputs and outputs may hold personal data.</summary>
+    private static void CreatePrivately(string database)
+    {
+        if (database == EmbeddedConductorOptions.InMemory || OperatingSystem.IsWindows()) return;
+        var path = Path.GetFullPath(database);
+        if (File.Exists(path)) return;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using (new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        }))
+        {
         }
     }
 

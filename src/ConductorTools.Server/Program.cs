@@ -59,7 +59,9 @@ root.SetAction(async (parse, _) =>
     var isVerbose = parse.GetValue(verbose);
     using var loggerFactory = LoggerFactory.Create(logging => logging
         .AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss "; })
-        .SetMinimumLevel(isVerbose ? LogLevel.Information : LogLevel.Warning));
+        .SetMinimumLevel(isVerbose ? LogLevel.Information : LogLevel.Warning)
+        // ASP.NET Core's own per-request lines (with full query strings) stay out: --verbose is one line per request, path only.
+        .AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
 
     using var stop = new CancellationTokenSource();
     // Ctrl+C and SIGTERM stop the server gracefully: in-flight requests finish, then the database closes.

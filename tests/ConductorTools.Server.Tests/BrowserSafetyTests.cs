@@ -137,3 +137,42 @@ public sealed class BrowserSafetyTests(ServerFixture server) : IClassFixture<Ser
         Assert.Equal(HttpStatusCode.OK, get.StatusCode);
     }
 }
+
+public sealed class ExecuteValidationTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    [Fact]
+    public async Task An_execute_wait_no_timer_can_take_is_refused_before_the_workflow_starts()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var name = await server.OneTaskWorkflowAsync("exec_wait_check");
+        using var answer = await server.Http.PostAsync($"workflow/execute/{name}/1?waitForSeconds=2147483647", ServerFixture.Json("{}"), ct);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, answer.StatusCode);
+        Assert.Contains("waitForSeconds must be at most", await answer.Content.ReadAsStringAsync(ct));
+        Assert.Equal(0, (await server.Server.Engine.SearchWorkflowsAsync(new ConductorTools.Model.SearchRequest { Query = $"workflowType = '{name}'" }, ct)).TotalHits);
+    }
+}
+
+public sealed class DatabaseFileTests
+{
+    [Fact]
+    public async Task A_new_database_file_is_readable_by_its_owner_only()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var directory = Path.Combine(Path.GetTempPath(), "ct-mode-" + Guid.NewGuid().ToString("N"));
+        var path = Path.Combine(directory, "c.db");
+        try
+        {
+            await using (var fixture = new ServerFixture(new LocalConductorServerOptions { DatabasePath = path }))
+            {
+                await fixture.InitializeAsync();
+                await fixture.Server.Engine.RegisterTaskDefsAsync([new ConductorTools.Model.TaskDef("mode_check")], TestContext.Current.CancellationToken);
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
