@@ -98,6 +98,7 @@ public sealed partial class EmbeddedConductor
         {
             throw ConductorException.BadRequest("Task result cannot be null.");
         }
+        PayloadLimits.CheckData(result.OutputData, "The task output");
         var errors = new List<ValidationError>();
         if (string.IsNullOrEmpty(result.TaskId))
         {
@@ -142,6 +143,7 @@ public sealed partial class EmbeddedConductor
     /// <summary>Conductor's "update by reference name": the given output is merged into the task's existing output (§8.6).</summary>
     private void ApplyMerged(Tx tx, ConductorTask task, TaskResultStatus status, IDictionary<string, object?>? output, string? workerId)
     {
+        PayloadLimits.CheckData(output, "The task output");
         var merged = ConductorJson.CloneMap(task.OutputData);
         foreach (var pair in output ?? new Dictionary<string, object?>())
         {

@@ -13,6 +13,7 @@ public sealed partial class EmbeddedConductor
         {
             throw ConductorException.BadRequest("The start workflow request cannot be null.");
         }
+        PayloadLimits.CheckData(request.Input, "The workflow input");
         var id = await RunAsync(tx =>
         {
             if (request.WorkflowDef is not null)

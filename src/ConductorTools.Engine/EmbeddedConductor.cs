@@ -87,6 +87,7 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
         engine._logger.LogInformation("Embedded Conductor opened {Path}", path);
         if (options.StartSweeper)
         {
+            engine._sweeperStarted = engine.Now();
             engine._sweeper = Task.Run(() => engine.SweepLoopAsync(engine._stopping.Token));
         }
         return engine;
@@ -208,86 +209,6 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
         }
     }
 
-    // ---- health -------------------------------------------------------------------------------------------------
-
-    public async Task<HealthResponse> GetHealthAsync(CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            var ok = await RunAsync(tx => tx.Store.Ping(), cancellationToken).ConfigureAwait(false);
-            return new HealthResponse { Healthy = ok };
-        }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException)
-        {
-            return new HealthResponse { Healthy = false };
-        }
-    }
-
-    // ---- sweeper ------------------------------------------------------------------------------------------------
-
-    /// <summary>
-    /// One sweeper pass: re-evaluates every workflow whose timer is due on the engine's clock (WAIT deadlines, response,
-    /// poll and task timeouts, workflow timeouts) and runs due HTTP tasks. Tests call it after moving a fake clock.
-    /// </summary>
-    public async Task SweepAsync(CancellationToken cancellationToken = default)
-    {
-        // One bounded pass; whatever is still due afterwards is picked up by the next pass.
-        var due = await RunAsync(tx => tx.Store.DueWorkflows(tx.Now, 2000), cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < due.Count; i += 100)
-        {
-            var chunk = due.Skip(i).Take(100).ToList();
-            await RunAsync(tx =>
-            {
-                foreach (var id in chunk)
-                {
-                    if (tx.Load(id) is { } state)
-                    {
-                        _decider.Decide(tx, state);
-                    }
-                }
-            }, cancellationToken).ConfigureAwait(false);
-        }
-        // Script evaluations whose lease ran out (their process stopped before applying them).
-        var scripts = await RunAsync(tx => _decider.ClaimDueScripts(tx, 100), cancellationToken).ConfigureAwait(false);
-        await RunScriptsAsync(scripts).ConfigureAwait(false);
-        await _http.RunDueAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task SweepLoopAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                var wake = _sweepSignal.Current;
-                await SweepAsync(cancellationToken).ConfigureAwait(false);
-                await Task.WhenAny(wake, _time.Delay(_options.SweepInterval, cancellationToken)).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-#pragma warning disable CA1031 // The sweeper must survive any single failure and try again next interval.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                _logger.LogError(e, "Embedded Conductor sweeper pass failed; retrying in {Interval}", _options.SweepInterval);
-                try
-                {
-                    await _time.Delay(_options.SweepInterval, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
-
     /// <summary>HTTP calls in flight when the previous process died are queued again (their worker was this process).</summary>
     private void RecoverInterruptedSystemTasks()
     {
@@ -364,6 +285,8 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
             {
             }
         }
+        // HTTP calls in flight are cancelled; their tasks stay IN_PROGRESS and are queued again when the store reopens.
+        await _http.StopAsync().ConfigureAwait(false);
         foreach (var signal in _queueSignals.Values)
         {
             signal.Set();

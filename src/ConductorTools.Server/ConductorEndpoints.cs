@@ -13,6 +13,9 @@ namespace ConductorTools.Server;
 /// </summary>
 internal static class ConductorEndpoints
 {
+    /// <summary>The longest <c>waitForSeconds</c> of <c>execute</c> (a day; timers take at most about 24 days).</summary>
+    private const int MaxWaitSeconds = 86_400;
+
     /// <summary>Conductor's cap on a search page.</summary>
     private const int MaxSearchSize = 5000;
 
@@ -90,6 +93,8 @@ internal static class ConductorEndpoints
         if (!int.TryParse(versionText, out var version)) throw new BadRequestException($"The workflow version must be an integer; got '{versionText}'.");
         var waitSeconds = c.QueryInt("waitForSeconds") ?? 10;
         if (waitSeconds < 0) throw new BadRequestException($"waitForSeconds must not be negative; got {waitSeconds}.");
+        // Checked before the workflow starts (a wait a timer cannot take would otherwise fail after starting it).
+        if (waitSeconds > MaxWaitSeconds) throw new BadRequestException($"waitForSeconds must be at most {MaxWaitSeconds}; got {waitSeconds}.");
         var waitUntil = (c.Query("waitUntilTaskRef") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .ToHashSet(StringComparer.Ordinal);
 

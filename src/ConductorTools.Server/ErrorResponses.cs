@@ -65,7 +65,7 @@ internal sealed class ErrorResponses(RequestDelegate next, ILogger log)
             {
                 Status = 503, Message = "The server is shutting down; retry against a running server.", Retryable = true,
             },
-            _ => new ErrorResponse { Status = 500, Message = $"Internal error ({ex.GetType().Name}): {ex.Message}" },
+            _ => new ErrorResponse { Status = 500, Message = "The server failed to handle this request; its log has the details." },
         };
         error.Instance ??= Instance;
         return error;

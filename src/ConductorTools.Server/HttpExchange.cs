@@ -21,6 +21,10 @@ internal static class HttpExchange
         {
             value = await JsonSerializer.DeserializeAsync<T>(context.Request.Body, ConductorJson.Options, context.RequestAborted);
         }
+        catch (JsonException ex) when (IsDepthError(ex))
+        {
+            throw new BadRequestException(TooDeep(what), ex);
+        }
         catch (JsonException ex)
         {
             var where = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "" : $" at {ex.Path}";
@@ -43,6 +47,10 @@ internal static class HttpExchange
         {
             return JsonSerializer.Deserialize<T>(text, ConductorJson.Options);
         }
+        catch (JsonException ex) when (IsDepthError(ex))
+        {
+            throw new BadRequestException(TooDeep(what), ex);
+        }
         catch (JsonException ex)
         {
             throw new BadRequestException($"The request body is not valid JSON for {what}: {FirstSentence(ex.Message)}", ex);
@@ -55,8 +63,22 @@ internal static class HttpExchange
         return await reader.ReadToEndAsync(context.RequestAborted);
     }
 
-    public static Task WriteJsonAsync<T>(this HttpContext context, T value) =>
-        context.Response.WriteAsJsonAsync(value, ConductorJson.Options, "application/json", context.RequestAborted);
+    /// <summary>The body as JSON, written completely or not at all: serialised first, so a value that cannot be written
+    /// fails before any byte is sent (and gets a whole error body instead).</summary>
+    public static async Task WriteJsonAsync<T>(this HttpContext context, T value)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(value, ConductorJson.Options);
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+    }
+
+    /// <summary>The nesting limit of request bodies, which is the engine's limit for data (input, output): the JSON
+    /// reader allows more, so the engine's own check names it for anything between.</summary>
+    private static bool IsDepthError(JsonException ex) => ex.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase);
+
+    private static string TooDeep(string what) =>
+        $"The request body ({what}) is nested deeper than the limit of this server (data may nest 64 levels); flatten it, or store the data elsewhere and pass a reference.";
 
     /// <summary>A bare id as <c>text/plain</c>, as Conductor answers starts and updates.</summary>
     public static Task WriteTextAsync(this HttpContext context, string? text)

@@ -40,6 +40,9 @@ public sealed class LocalConductorServer : IAsyncDisposable
 
     public bool AuthEnabled { get; }
 
+    /// <summary>Whether any address the server listens on is reachable from other machines (0.0.0.0, a LAN address, ...).</summary>
+    public bool ListensBeyondLoopback => !_app.Urls.All(BrowserGuard.IsLoopbackUrl);
+
     /// <summary>The engine behind the API, for in-process inspection (tests, hosts).</summary>
     public IConductorApi Engine => _engine;
 
@@ -49,6 +52,7 @@ public sealed class LocalConductorServer : IAsyncDisposable
         if (options is null) throw new ArgumentNullException(nameof(options));
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         var database = string.IsNullOrEmpty(options.DatabasePath) ? EmbeddedConductorOptions.DefaultDatabasePath : options.DatabasePath!;
+        CreatePrivately(database);
         var engine = EmbeddedConductor.Open(new EmbeddedConductorOptions
         {
             DatabasePath = database,
@@ -79,6 +83,22 @@ public sealed class LocalConductorServer : IAsyncDisposable
         }
     }
 
+    /// <summary>A new database file is created readable by its owner only (0600; SQLite gives its -wal and -shm files
+    /// the same mode): workflow inputs and outputs may hold personal data.</summary>
+    private static void CreatePrivately(string database)
+    {
+        if (database == EmbeddedConductorOptions.InMemory || OperatingSystem.IsWindows()) return;
+        var path = Path.GetFullPath(database);
+        if (File.Exists(path)) return;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using (new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        }))
+        {
+        }
+    }
+
     private static WebApplication Build(LocalConductorServerOptions options, EmbeddedConductor engine, ILoggerFactory loggerFactory)
     {
         // The empty builder reads no appsettings or environment: the server is configured by its options alone.
@@ -99,6 +119,7 @@ public sealed class LocalConductorServer : IAsyncDisposable
         var log = loggerFactory.CreateLogger("ConductorTools.Server");
         app.UseMiddleware<RequestLogging>(loggerFactory.CreateLogger("ConductorTools.Server.Requests"), options.LogRequests);
         app.UseMiddleware<ErrorResponses>(log);
+        app.UseMiddleware<BrowserGuard>(options.LoopbackOnly, options.AllowedHosts);
         if (options.AuthEnabled)
         {
             app.UseMiddleware<TokenAuth>(options.AuthKeyId!, options.AuthKeySecret!, options.TokenLifetime, options.TimeProvider);

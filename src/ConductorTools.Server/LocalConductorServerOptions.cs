@@ -39,5 +39,12 @@ public sealed class LocalConductorServerOptions
     /// <summary>How often the engine's sweeper runs timers (WAIT, retries, timeouts).</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Extra names accepted in the <c>Host</c> header when the server listens on loopback only (it accepts
+    /// localhost, 127.x.x.x and [::1]; others are refused so that DNS rebinding cannot reach it from a web page).</summary>
+    public IReadOnlyCollection<string> AllowedHosts { get; set; } = Array.Empty<string>();
+
+    /// <summary>Whether every address in <see cref="Urls"/> is loopback.</summary>
+    internal bool LoopbackOnly => Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).All(BrowserGuard.IsLoopbackUrl);
+
     internal bool AuthEnabled => !string.IsNullOrEmpty(AuthKeyId) && !string.IsNullOrEmpty(AuthKeySecret);
 }

@@ -30,11 +30,17 @@ var tokenMinutes = new Option<int>("--token-lifetime-minutes")
     Description = "How long issued tokens stay valid.",
     DefaultValueFactory = _ => 60,
 };
+var allowedHosts = new Option<string[]>("--allowed-hosts")
+{
+    Description = "Extra host names accepted in the Host header when listening on loopback only (localhost, 127.0.0.1 and [::1] always are). Env: CONDUCTORTOOLS_SERVER_ALLOWED_HOSTS (';'-separated).",
+    AllowMultipleArgumentsPerToken = true,
+    DefaultValueFactory = _ => (Environment.GetEnvironmentVariable("CONDUCTORTOOLS_SERVER_ALLOWED_HOSTS") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+};
 var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every request (method, path, status, time) and engine activity." };
 
 var root = new RootCommand("Local Conductor-compatible server: the ConductorTools embedded engine behind the conductor-oss REST API.")
 {
-    urls, database, authKeyId, authKeySecret, tokenMinutes, verbose,
+    urls, database, authKeyId, authKeySecret, tokenMinutes, allowedHosts, verbose,
 };
 root.SetAction(async (parse, _) =>
 {
@@ -53,7 +59,9 @@ root.SetAction(async (parse, _) =>
     var isVerbose = parse.GetValue(verbose);
     using var loggerFactory = LoggerFactory.Create(logging => logging
         .AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss "; })
-        .SetMinimumLevel(isVerbose ? LogLevel.Information : LogLevel.Warning));
+        .SetMinimumLevel(isVerbose ? LogLevel.Information : LogLevel.Warning)
+        // ASP.NET Core's own per-request lines (with full query strings) stay out: --verbose is one line per request, path only.
+        .AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
 
     using var stop = new CancellationTokenSource();
     // Ctrl+C and SIGTERM stop the server gracefully: in-flight requests finish, then the database closes.
@@ -76,6 +84,7 @@ root.SetAction(async (parse, _) =>
             AuthKeySecret = keySecret,
             TokenLifetime = TimeSpan.FromMinutes(parse.GetValue(tokenMinutes)),
             LogRequests = isVerbose,
+            AllowedHosts = parse.GetValue(allowedHosts) ?? [],
             LoggerFactory = loggerFactory,
         });
     }
@@ -93,7 +102,7 @@ root.SetAction(async (parse, _) =>
         Console.WriteLine(server.AuthEnabled
             ? $"  Auth:     on (key id '{keyId}'; POST /api/token, then X-Authorization)"
             : "  Auth:     off (any local client may call the API)");
-        if (!server.AuthEnabled && !server.BaseAddress.IsLoopback)
+        if (!server.AuthEnabled && server.ListensBeyondLoopback)
         {
             Console.WriteLine("  Warning:  listening beyond loopback with auth off: anyone who can reach this port controls the server.");
         }

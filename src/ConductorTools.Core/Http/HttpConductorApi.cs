@@ -456,6 +456,8 @@ public sealed class HttpConductorApi : IConductorApi, IDisposable
     private static string Segment(string value, string name)
     {
         if (string.IsNullOrEmpty(value)) throw new ArgumentException($"'{name}' must not be empty.", name);
+        // '.' and '..' would be removed from the path by URL normalisation (sending another request than meant).
+        if (value is "." or "..") throw new ArgumentException($"'{name}' cannot be '{value}': such a name cannot be used in a URL path.", name);
         return Uri.EscapeDataString(value);
     }
 

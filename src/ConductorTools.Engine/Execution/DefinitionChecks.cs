@@ -32,10 +32,19 @@ internal static class DefinitionChecks
             errors.Add(new ValidationError(path, "TaskDef cannot be null"));
             return errors;
         }
+        if (PayloadLimits.CheckDefinition(def, path, "The task definition") is { } tooDeep)
+        {
+            errors.Add(tooDeep);
+            return errors;
+        }
         var name = def.Name;
         if (string.IsNullOrEmpty(name))
         {
             errors.Add(new ValidationError(path + ".name", "TaskDef name cannot be null or empty"));
+        }
+        else if (NameProblem(name!) is { } problem)
+        {
+            errors.Add(new ValidationError(path + ".name", $"TaskDef name '{Printable(name!)}' {problem}"));
         }
         if (def.RetryCount < 0)
         {
@@ -107,9 +116,22 @@ internal static class DefinitionChecks
             errors.Add(new ValidationError(path, "WorkflowDef cannot be null"));
             return errors;
         }
+        if (PayloadLimits.CheckDefinition(def, path, "The workflow definition") is { } tooDeep)
+        {
+            errors.Add(tooDeep);
+            return errors;
+        }
         if (string.IsNullOrEmpty(def.Name))
         {
             errors.Add(new ValidationError(path + ".name", "WorkflowDef name cannot be null or empty"));
+        }
+        else if (def.Name.Contains(':'))
+        {
+            errors.Add(new ValidationError(path + ".name", "Workflow name cannot contain the following set of characters: ':'"));
+        }
+        else if (NameProblem(def.Name) is { } problem)
+        {
+            errors.Add(new ValidationError(path + ".name", $"Workflow name '{Printable(def.Name)}' {problem}"));
         }
         if (def.SchemaVersion != 2)
         {
@@ -143,6 +165,20 @@ internal static class DefinitionChecks
         }
         return errors;
     }
+
+    /// <summary>Why a workflow or task definition name could never be used in a REST path (fetched, deleted, polled), or
+    /// null: <c>.</c> and <c>..</c> (URL normalisation removes them), <c>/</c> and <c>\</c> (path separators) and control
+    /// characters such as NUL.</summary>
+    internal static string? NameProblem(string name) =>
+        name is "." or ".."
+            ? "cannot be '.' or '..' (such a name cannot be used in a URL path)"
+            : name.IndexOfAny(['/', '\\']) >= 0
+                ? "cannot contain '/' or '\\' (such a name cannot be used in a URL path)"
+                : name.Any(char.IsControl)
+                    ? "cannot contain control characters (such as NUL)"
+                    : null;
+
+    private static string Printable(string name) => new(name.Select(c => char.IsControl(c) ? '?' : c).ToArray());
 
     public static void ThrowIfInvalid(WorkflowDef? def, string path, Func<string, TaskDef?>? registeredTaskDef = null) =>
         Throw(Validate(def, path, registeredTaskDef));

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Http;
 using System.Text;
@@ -25,18 +26,87 @@ internal sealed class HttpTaskRunner : IDisposable
         _logger = logger;
     }
 
-    public async Task RunDueAsync(CancellationToken cancellationToken)
+    /// <summary>How many HTTP calls run at once; more due tasks wait in their queue for a free slot.</summary>
+    internal const int MaxConcurrentCalls = 32;
+
+    private readonly SemaphoreSlim _slots = new(MaxConcurrentCalls, MaxConcurrentCalls);
+    private readonly SemaphoreSlim _dispatching = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<Task, bool> _inFlight = new();
+
+    /// <summary>Takes as many due HTTP tasks as there are free slots and starts their calls in the background (never on
+    /// the sweeper: a slow endpoint does not hold up timers); each call reports its own result when it ends. Returns
+    /// the calls started, for a caller that wants to wait for them (tests).</summary>
+    public async Task<List<Task>> DispatchDueAsync(CancellationToken cancellationToken)
     {
-        var tasks = await _engine.PollSystemAsync(Operators.Http.Queue, 32, cancellationToken).ConfigureAwait(false);
-        if (tasks.Count == 0)
+        var started = new List<Task>();
+        await _dispatching.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            return;
+            var free = _slots.CurrentCount;
+            if (free == 0 || _stopping.IsCancellationRequested)
+            {
+                return started;
+            }
+            var tasks = await _engine.PollSystemAsync(Operators.Http.Queue, free, cancellationToken).ConfigureAwait(false);
+            foreach (var task in tasks)
+            {
+                _slots.Wait(0);
+                var call = Task.Run(() => RunOneAsync(task));
+                _inFlight[call] = true;
+                _ = call.ContinueWith(t => _inFlight.TryRemove(t, out _), TaskScheduler.Default);
+                started.Add(call);
+            }
         }
-        var results = await Task.WhenAll(tasks.Select(t => ExecuteAsync(t, cancellationToken))).ConfigureAwait(false);
-        foreach (var result in results)
+        finally
         {
-            await _engine.UpdateTaskAsync(result, cancellationToken).ConfigureAwait(false);
+            _dispatching.Release();
         }
+        return started;
+    }
+
+    /// <summary>One call and its result. Any failure of the call fails this task alone; only stopping the engine leaves
+    /// it IN_PROGRESS (queued again when the engine reopens).</summary>
+    private async Task RunOneAsync(ConductorTask task)
+    {
+        try
+        {
+            TaskResult result;
+            try
+            {
+                result = await ExecuteAsync(task, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!_stopping.IsCancellationRequested)
+            {
+                result = Failed(new TaskResult(task.WorkflowInstanceId!, task.TaskId!, TaskResultStatus.FAILED) { WorkerId = "embedded-http" },
+                    "Failed to invoke HTTP task due to: " + e.Message);
+            }
+            await _engine.UpdateTaskAsync(result, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+        }
+#pragma warning disable CA1031 // A background call must never crash the process; the task is recovered on restart.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _logger.LogError(e, "Reporting the result of HTTP task {TaskId} failed", task.TaskId);
+        }
+        finally
+        {
+            _slots.Release();
+            if (!_stopping.IsCancellationRequested)
+            {
+                _engine.WakeSweeper();
+            }
+        }
+    }
+
+    /// <summary>Cancels the calls in flight and waits for them to end.</summary>
+    public async Task StopAsync()
+    {
+        _stopping.Cancel();
+        await Task.WhenAll(_inFlight.Keys.ToList()).ConfigureAwait(false);
     }
 
     private async Task<TaskResult> ExecuteAsync(ConductorTask task, CancellationToken cancellationToken)
@@ -45,14 +115,21 @@ internal sealed class HttpTaskRunner : IDisposable
         var input = task.InputData ?? new Dictionary<string, object?>();
         var request = input.TryGetValue("http_request", out var nested) && nested is IDictionary<string, object?> map ? map : input;
         string? Text(string key) => request.TryGetValue(key, out var v) && v is not null ? Convert.ToString(v, CultureInfo.InvariantCulture) : null;
+        // Any whole number of milliseconds; huge values are capped (never overflow), others fall back to the default.
         int Millis(string key, int fallback) =>
-            request.TryGetValue(key, out var v) && v is not null && int.TryParse(Convert.ToString(v, CultureInfo.InvariantCulture), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) && ms > 0 ? ms : fallback;
+            request.TryGetValue(key, out var v) && v is not null
+            && double.TryParse(Convert.ToString(v, CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) && ms >= 1
+                ? (int)Math.Min(ms, MaxTimeoutMillis) : fallback;
 
         var uri = Text("uri");
         var method = Text("method");
         if (string.IsNullOrWhiteSpace(uri) || string.IsNullOrWhiteSpace(method))
         {
             return Failed(result, "Missing HTTP URI or method: set inputParameters.http_request.uri and .method.");
+        }
+        if (UriProblem(uri!) is { } problem)
+        {
+            return Failed(result, problem);
         }
         try
         {
@@ -92,7 +169,7 @@ internal sealed class HttpTaskRunner : IDisposable
             var readMs = Millis("readTimeOut", 3000);
             var client = ClientFor(connectMs);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(HasConnectTimeout ? readMs : connectMs + readMs);
+            timeout.CancelAfter(HasConnectTimeout ? readMs : (int)Math.Min((long)connectMs + readMs, MaxTimeoutMillis));
             using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             timeout.CancelAfter(readMs);
             var responseText = response.Content is null ? "" : await ReadBodyAsync(response.Content, timeout.Token).ConfigureAwait(false);
@@ -144,6 +221,17 @@ internal sealed class HttpTaskRunner : IDisposable
             return Failed(result, "Failed to invoke HTTP task due to: " + (e is OperationCanceledException ? "timed out" : e.Message));
         }
     }
+
+    /// <summary>Timeouts are capped at 24 days (what a .NET timer takes), so adding two never overflows.</summary>
+    internal const int MaxTimeoutMillis = int.MaxValue / 2 - 1;
+
+    /// <summary>Why <paramref name="uri"/> cannot be called (not absolute, or not http/https), or null.</summary>
+    internal static string? UriProblem(string uri) =>
+        !Uri.TryCreate(uri, UriKind.Absolute, out var parsed)
+            ? $"The HTTP task URI '{uri}' is not an absolute URI; use e.g. https://example.com/path."
+            : parsed.Scheme is not ("http" or "https")
+                ? $"The HTTP task URI '{uri}' uses the scheme '{parsed.Scheme}'; only http and https are supported."
+                : null;
 
     private static TaskResult Failed(TaskResult result, string reason)
     {
@@ -210,6 +298,7 @@ internal sealed class HttpTaskRunner : IDisposable
 
     public void Dispose()
     {
+        _stopping.Dispose();
         foreach (var client in _clients.Values)
         {
             client.Dispose();

@@ -39,7 +39,7 @@ public static class JavaScript
     public const long DefaultMemoryLimitBytes = 128L * 1024 * 1024;
 
     /// <summary>Nesting limit of a result (a cyclic object would never end).</summary>
-    private const int MaxResultDepth = 256;
+    private const int MaxResultDepth = Execution.PayloadLimits.MaxDataDepth;
 
     /// <summary>Jint's memory limit needs GC.GetAllocatedBytesForCurrentThread (.NET Core; .NET Framework 4.8).</summary>
     private static readonly bool CanLimitMemory = typeof(GC).GetMethod("GetAllocatedBytesForCurrentThread", Type.EmptyTypes) is not null;

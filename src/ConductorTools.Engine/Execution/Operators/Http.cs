@@ -19,6 +19,12 @@ internal sealed class Http : Operator
         var input = task.InputParameters;
         if (input is not null && (input.ContainsKey("http_request") || input.ContainsKey("uri") || input.ContainsKey("method")))
         {
+            // A literal URI is checked now (one built from ${...} when the task runs, failing that task alone).
+            var request = input.TryGetValue("http_request", out var nested) && nested is IDictionary<string, object?> map ? map : input;
+            if (request.TryGetValue("uri", out var uri) && uri is string text && !text.Contains("${") && HttpTaskRunner.UriProblem(text) is { } problem)
+            {
+                errors.Add(new ValidationError(path + ".inputParameters.http_request.uri", $"HTTP task {task.TaskReferenceName}: {problem}"));
+            }
             return;
         }
         // The request may come from the task definition's input template: the inline one, else the registered one.

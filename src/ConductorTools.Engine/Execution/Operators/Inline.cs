@@ -74,6 +74,11 @@ internal sealed class Inline : Operator
 
     private static void Complete(OperatorContext context, ConductorTask task, object? result)
     {
+        if (PayloadLimits.IsTooDeep(result))
+        {
+            Fail(context, task, new InvalidOperationException(PayloadLimits.TooDeep("The script's result")));
+            return;
+        }
         task.OutputData = new Dictionary<string, object?> { ["result"] = result };
         context.Finish(task, ConductorTaskStatus.COMPLETED);
     }

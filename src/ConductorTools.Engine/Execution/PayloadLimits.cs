@@ -1,0 +1,111 @@
+using System.Collections;
+using System.Text.Json;
+using ConductorTools.Api;
+using ConductorTools.Model;
+
+namespace ConductorTools.Engine.Execution;
+
+/// <summary>
+/// The one nesting limit, enforced where data enters the engine (workflow input, task output, definitions), so that
+/// everything the engine stores and answers stays well inside the JSON depth every reader allows (256): input and
+/// output nest at most <see cref="MaxDataDepth"/> levels, definitions at most <see cref="MaxDefinitionDepth"/>, and the
+/// engine's own wrapping adds a handful.
+/// </summary>
+internal static class PayloadLimits
+{
+    /// <summary>Deepest nesting of a workflow input, task output or other data value (an object or array is one level).</summary>
+    public const int MaxDataDepth = 64;
+
+    /// <summary>Deepest nesting of a workflow or task definition as JSON (tasks inside forks and switches, and their
+    /// input templates).</summary>
+    public const int MaxDefinitionDepth = 128;
+
+    public static string TooDeep(string what) =>
+        $"{what} is nested deeper than {MaxDataDepth} levels, the limit of this server; flatten it, or store the data elsewhere and pass a reference.";
+
+    /// <summary>Throws a 400 naming the limit when <paramref name="value"/> nests deeper than <see cref="MaxDataDepth"/>.</summary>
+    public static void CheckData(object? value, string what)
+    {
+        if (IsTooDeep(value))
+        {
+            throw ConductorException.BadRequest(TooDeep(what));
+        }
+    }
+
+    public static bool IsTooDeep(object? value) => Depth(value, 0) > MaxDataDepth;
+
+    /// <summary>The nesting depth, counted no further than one past the limit (so a hostile value cannot exhaust the stack).</summary>
+    private static int Depth(object? value, int depth)
+    {
+        if (depth > MaxDataDepth)
+        {
+            return depth;
+        }
+        var deepest = depth;
+        switch (value)
+        {
+            case null or string:
+                return depth;
+            case JsonElement element:
+                if (element.ValueKind is JsonValueKind.Object)
+                {
+                    deepest = depth + 1;
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        deepest = Math.Max(deepest, Depth(property.Value, depth + 1));
+                    }
+                }
+                else if (element.ValueKind is JsonValueKind.Array)
+                {
+                    deepest = depth + 1;
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        deepest = Math.Max(deepest, Depth(item, depth + 1));
+                    }
+                }
+                return deepest;
+            case IDictionary<string, object?> map:
+                deepest = depth + 1;
+                foreach (var item in map.Values)
+                {
+                    deepest = Math.Max(deepest, Depth(item, depth + 1));
+                    if (deepest > MaxDataDepth) break;
+                }
+                return deepest;
+            case IDictionary dictionary:
+                deepest = depth + 1;
+                foreach (var item in dictionary.Values)
+                {
+                    deepest = Math.Max(deepest, Depth(item, depth + 1));
+                    if (deepest > MaxDataDepth) break;
+                }
+                return deepest;
+            case IEnumerable list:
+                deepest = depth + 1;
+                foreach (var item in list)
+                {
+                    deepest = Math.Max(deepest, Depth(item, depth + 1));
+                    if (deepest > MaxDataDepth) break;
+                }
+                return deepest;
+            default:
+                return depth;
+        }
+    }
+
+    /// <summary>A validation error when a definition nests deeper than <see cref="MaxDefinitionDepth"/> as JSON, else null.</summary>
+    public static ValidationError? CheckDefinition(object definition, string path, string what)
+    {
+        try
+        {
+            JsonSerializer.Serialize(definition, DefinitionDepthOptions);
+            return null;
+        }
+        catch (JsonException)
+        {
+            return new ValidationError(path, $"{what} is nested deeper than {MaxDefinitionDepth} levels, the limit of this server; split it into sub-workflows.");
+        }
+    }
+
+    private static readonly JsonSerializerOptions DefinitionDepthOptions = new(ConductorJson.Options) { MaxDepth = MaxDefinitionDepth };
+}
