@@ -289,6 +289,14 @@ public sealed class WorkerRunner
                 }
 
                 await worker.Slots.WaitAsync(stop).ConfigureAwait(false);
+                // Waiting for a slot can outlast the deadline (a long handler holds it until the cycle hands it back): check
+                // again, or this poll would take the very task just handed back, past the point where it could finish.
+                if (run.HardStop.IsCancellationRequested
+                    || (run.Limits.Deadline is { } late && _time.GetUtcNow() + options.ExpectedExecutionTime > late))
+                {
+                    worker.Slots.Release();
+                    return;
+                }
                 var free = 1;
                 while (free < options.Concurrency && worker.Slots.Wait(0)) free++;
                 var count = run.ReserveBudget(free);
@@ -318,6 +326,16 @@ public sealed class WorkerRunner
 
                 errors = 0;
                 authErrors = 0;
+                if (run.HardStop.IsCancellationRequested && tasks.Count > 0)
+                {
+                    // A long poll that was still waiting when the cycle handed back its work can come back with one of those
+                    // very tasks: give them back at once rather than start what cannot finish.
+                    worker.Slots.Release(count);
+                    run.ReturnBudget(count);
+                    run.Add(ref run.PolledCount, tasks.Count);
+                    foreach (var returned in tasks) await HandBackAsync(worker, returned, run, WorkerHandBackReason.Surplus).ConfigureAwait(false);
+                    return;
+                }
                 var runnable = Math.Min(count, tasks.Count);
                 if (runnable < count)
                 {
