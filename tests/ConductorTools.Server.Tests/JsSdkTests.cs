@@ -32,10 +32,10 @@ public sealed class JsSdkTests
 
     private async Task<(int ExitCode, string Output)> RunSdkAsync(params string[] args)
     {
-        var node = RepoPaths.OnPath("node");
-        var npm = RepoPaths.OnPath("npm");
+        var node = RepositoryPaths.OnPath("node");
+        var npm = RepositoryPaths.OnPath("npm");
         Assert.SkipWhen(node is null || npm is null, "node and npm are not on PATH, so the official JavaScript SDK cannot run here.");
-        var js = Path.Combine(RepoPaths.Root, "tests", "ConductorTools.Server.Tests", "js");
+        var js = Path.Combine(RepositoryPaths.Root, "tests", "ConductorTools.Server.Tests", "js");
         await InstallLock.WaitAsync(Ct);
         try
         {
