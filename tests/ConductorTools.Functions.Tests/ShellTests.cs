@@ -73,7 +73,7 @@ public class ShellTests
     [Fact]
     public void Shipped_settings_examples_bind()
     {
-        var root = DeadlineTests.RepoRoot();
+        var root = RepositoryPaths.Root;
         foreach (var path in new[] { Path.Combine(root, "functions", "local.settings.json.example"), Path.Combine(root, "functions", "powershell", "local.settings.json.example") })
         {
             using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));

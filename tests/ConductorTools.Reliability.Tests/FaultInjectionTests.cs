@@ -51,7 +51,7 @@ public sealed class FaultInjectionTests
         var clock = Stopwatch.StartNew();
         await using var server = await Harness.StartServerAsync();
         var engine = server.Engine;
-        var name = await Harness.OneTaskWorkflowAsync(engine, TaskType, retryCount: 20, responseTimeoutSeconds: 2);
+        var name = await OneTaskWorkflow.RegisterAsync(engine, TaskType, retryCount: 20, responseTimeoutSeconds: 2, cancellationToken: Ct);
         await using var proxy = await FaultProxy.StartAsync(server.BaseAddress, Plan, Ct);
 
         var executions = new ExecutionLog();
@@ -81,21 +81,7 @@ public sealed class FaultInjectionTests
         {
             var api = new HttpConductorApi(new ConductorClientOptions { ServerUrl = proxy.ApiUrl, Timeout = TimeSpan.FromSeconds(10) });
             clients.Add(api);
-            var runner = new WorkerRunner(api, [new WorkerDefinition(TaskType, handler, new WorkerOptions
-            {
-                Concurrency = 8,
-                LongPollTimeout = TimeSpan.FromMilliseconds(500),
-                PollInterval = TimeSpan.FromMilliseconds(20),
-                WorkerId = id,
-            })], new WorkerRunnerOptions
-            {
-                UpdateRetryDelay = TimeSpan.FromMilliseconds(10),
-                MaxUpdateRetryDelay = TimeSpan.FromMilliseconds(100),
-                PollErrorDelay = TimeSpan.FromMilliseconds(10),
-                MaxPollErrorDelay = TimeSpan.FromMilliseconds(100),
-                DrainTimeout = TimeSpan.FromSeconds(5),
-                ApplyEnvironment = false,
-            });
+            var runner = new WorkerRunner(api, [new WorkerDefinition(TaskType, handler, TestWorkerOptions.Fast(8, id, TimeSpan.FromMilliseconds(500)))], TestWorkerOptions.Runner());
             runner.Event += (_, e) => events.AddOrUpdate(e.Kind, 1, (_, n) => n + 1);
             runs.Add(runner.RunAsync(stop.Token));
         }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Net.Sockets;
 using ConductorTools.Api;
@@ -80,7 +81,7 @@ public sealed class SweepContainmentTests : EngineTestBase
     [Fact]
     public async Task Health_reports_a_sweeper_that_makes_no_progress()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using var engine = EmbeddedConductor.Open(new EmbeddedConductorOptions
         {
             DatabasePath = EmbeddedConductorOptions.InMemory, TimeProvider = clock, SweepInterval = TimeSpan.FromSeconds(1),
