@@ -6,16 +6,7 @@ public class DeadlineTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 22, 10, 0, 0, TimeSpan.Zero);
 
-    private static ConductorHostSettings Settings(params (string Key, string Value)[] extra)
-    {
-        var values = new Dictionary<string, string?>
-        {
-            [ConductorHostSettings.ServerUrlKey] = "http://127.0.0.1:8080/api",
-            [ConductorHostSettings.PollScheduleKey] = "0 */1 * * * *",
-        };
-        foreach (var (k, v) in extra) values[k] = v;
-        return ConductorHostSettings.Bind(k => values.TryGetValue(k, out var v) ? v : null);
-    }
+    private static ConductorHostSettings Settings(params (string Key, string Value)[] extra) => TestSettings.Bind(extra);
 
     [Theory]
     [InlineData(null, HostingPlan.Unknown)]

@@ -46,20 +46,14 @@ public sealed class FunctionCycleTests : IAsyncLifetime
     }
 
     /// <summary>Settings as the app would read them; a short function timeout keeps the test to a few seconds.</summary>
-    private ConductorHostSettings Settings(string timeout = "00:00:08", params (string Key, string Value)[] extra)
-    {
-        var values = new Dictionary<string, string?>
-        {
-            [ConductorHostSettings.ServerUrlKey] = "http://127.0.0.1:8080/api",
-            [ConductorHostSettings.PollScheduleKey] = "0 */1 * * * *",
-            [ConductorHostSettings.FunctionTimeoutKey] = timeout,
-            [ConductorHostSettings.SafetyMarginKey] = "00:00:03",
-            [ConductorHostSettings.DrainTimeoutKey] = "00:00:02",
-            [ConductorHostSettings.ConcurrencyKey] = "4",
-        };
-        foreach (var (k, v) in extra) values[k] = v;
-        return ConductorHostSettings.Bind(k => values.TryGetValue(k, out var v) ? v : null);
-    }
+    private ConductorHostSettings Settings(string timeout = "00:00:08", params (string Key, string Value)[] extra) => TestSettings.Bind(
+        [
+            (ConductorHostSettings.FunctionTimeoutKey, timeout),
+            (ConductorHostSettings.SafetyMarginKey, "00:00:03"),
+            (ConductorHostSettings.DrainTimeoutKey, "00:00:02"),
+            (ConductorHostSettings.ConcurrencyKey, "4"),
+            .. extra,
+        ]);
 
     private FunctionCycleRunner Runner(ConductorHostSettings settings, params WorkerDefinition[] workers) =>
         new(settings, _client, workers, hostJsonTimeout: null, _loggerFactory);

@@ -43,7 +43,7 @@ public sealed class WorkerOverHttpTests
         Directory.CreateDirectory(dir);
         var database = Path.Combine(dir, "conductor.db");
         var outbox = Path.Combine(dir, "outbox");
-        var port = FreePort();
+        var port = Loopback.FreePort();
         var options = () => new LocalConductorServerOptions { Urls = $"http://127.0.0.1:{port}", DatabasePath = database };
         try
         {
@@ -105,12 +105,5 @@ public sealed class WorkerOverHttpTests
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
