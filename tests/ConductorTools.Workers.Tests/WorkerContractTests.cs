@@ -81,6 +81,50 @@ public class WorkerContractTests
         Assert.Contains("did not finish within 3600 s", e.Result!.ReasonForIncompletion);
     }
 
+    [Fact]
+    public async Task A_failed_lease_extension_is_retried_after_a_backoff_on_the_runners_clock_not_the_wall_clock()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var engine = OpenOnClock(clock);
+        var ids = await OneTaskWorkflow.RegisterAndStartAsync(engine, "lease_retry", 1, responseTimeoutSeconds: 10);
+        var (api, faults) = FaultyApi.Wrap(engine);
+        var leaseCalls = new ConcurrentQueue<DateTimeOffset>();
+        faults.Before = name =>
+        {
+            if (name != nameof(IConductorApi.UpdateTaskAsync)) return;
+            leaseCalls.Enqueue(clock.GetUtcNow());
+            if (leaseCalls.Count == 1) throw FaultyApi.Transient("the first lease extension");
+        };
+        var started = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var extended = new SemaphoreSlim(0);
+        var runner = new WorkerRunner(api, [new WorkerDefinition("lease_retry", async (task, ct) =>
+        {
+            started.TrySetResult();
+            await release.Task;
+            return TaskResults.Complete(task, null);
+        }, OnClock(leaseExtension: true, handlerTimeout: null))], TestWorkerOptions.Runner(), timeProvider: clock);
+        runner.Event += (_, e) => { if (e.Kind == WorkerEventKind.LeaseExtended) extended.Release(); };
+        using var stop = new CancellationTokenSource();
+        var run = runner.RunAsync(stop.Token);
+        await started.Task.WaitAsync(Patience);
+
+        clock.Advance(TimeSpan.FromSeconds(8)); // the first extension is due, and fails
+        await WaitForAsync(() => Task.FromResult(!leaseCalls.IsEmpty));
+        // A second of real time without moving the runner's clock: a retry waiting on the wall clock would have gone out.
+        Assert.False(await extended.WaitAsync(TimeSpan.FromSeconds(1)), "retried without the runner's clock moving");
+        Assert.Single(leaseCalls);
+        clock.Advance(TimeSpan.FromSeconds(1)); // past the first backoff (at most UpdateRetryDelay, 10 ms here)
+        Assert.True(await extended.WaitAsync(Patience), "the retried lease extension");
+        Assert.Equal(2, leaseCalls.Count);
+        Assert.True(leaseCalls.Last() > leaseCalls.First(), "the retry happened later on the runner's clock");
+
+        release.SetResult();
+        await WaitForAsync(async () => (await engine.GetWorkflowAsync(ids[0])).Status == WorkflowStatus.COMPLETED);
+        stop.Cancel();
+        await run.WaitAsync(Patience);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
