@@ -11,7 +11,7 @@ public sealed partial class EmbeddedConductor
     {
         if (taskDefs is null || taskDefs.Count == 0)
         {
-            throw ConductorException.BadRequest("Validation failed, check below errors for detail.",
+            throw ConductorException.BadRequest(DefinitionChecks.Message,
                 new[] { new ValidationError("registerTaskDef.taskDefinitions", "TaskDefList cannot be empty or null") });
         }
         DefinitionChecks.ThrowIfInvalid(taskDefs, "registerTaskDef.taskDefinitions");
@@ -92,7 +92,7 @@ public sealed partial class EmbeddedConductor
     {
         if (workflowDefs is null || workflowDefs.Count == 0)
         {
-            throw ConductorException.BadRequest("Validation failed, check below errors for detail.",
+            throw ConductorException.BadRequest(DefinitionChecks.Message,
                 new[] { new ValidationError("update.workflowDefs", "WorkflowDef list name cannot be null or empty") });
         }
         return await RunAsync(tx =>

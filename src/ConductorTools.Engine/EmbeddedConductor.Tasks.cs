@@ -110,7 +110,7 @@ public sealed partial class EmbeddedConductor
         }
         if (errors.Count > 0)
         {
-            throw ConductorException.BadRequest("Validation failed, check below errors for detail.", errors);
+            throw ConductorException.BadRequest(DefinitionChecks.Message, errors);
         }
     }
 

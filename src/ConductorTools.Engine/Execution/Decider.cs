@@ -34,12 +34,12 @@ internal sealed partial class Decider
         }
         if (request.WorkflowDef is null && string.IsNullOrWhiteSpace(request.Name))
         {
-            throw ConductorException.BadRequest("Validation failed, check below errors for detail.",
+            throw ConductorException.BadRequest(DefinitionChecks.Message,
                 new[] { new ValidationError("startWorkflow.request.name", "Workflow name cannot be null or empty") });
         }
         if (request.Priority is < 0 or > 99)
         {
-            throw ConductorException.BadRequest("Validation failed, check below errors for detail.",
+            throw ConductorException.BadRequest(DefinitionChecks.Message,
                 new[] { new ValidationError("startWorkflow.request.priority", "priority: can be between 0 and 99",
                     request.Priority.Value.ToString(CultureInfo.InvariantCulture)) });
         }
