@@ -4,7 +4,7 @@ using ConductorTools.Model;
 
 namespace ConductorTools.Engine;
 
-/// <summary>Task and workflow definitions (protocol §2.1).</summary>
+/// <summary>Task and workflow definitions (conductor-oss rest/.../controllers/MetadataResource.java).</summary>
 public sealed partial class EmbeddedConductor
 {
     public Task RegisterTaskDefsAsync(IReadOnlyList<TaskDef> taskDefs, CancellationToken cancellationToken = default)

@@ -11,10 +11,10 @@ namespace ConductorTools.Reliability.Tests;
 /// proxy that injects 5xx answers, connection resets, delays, and answers dropped or cut off after the server applied
 /// the request. Conductor semantics decide what "exactly once" can mean here:
 /// <list type="bullet">
-/// <item>a poll acks the task at the server (protocol §4.2), so a poll answer lost on the way strands its tasks
+/// <item>a poll acks the task at the server (conductor-oss ExecutionService.poll), so a poll answer lost on the way strands its tasks
 /// IN_PROGRESS until responseTimeoutSeconds; the engine then times them out and retries them as <em>new</em> task ids
-/// (§4.4, §4.5). The same holds for the next task handed out by an update-v2 whose answer is lost;</item>
-/// <item>an update repeated after its first attempt was applied is ignored (the task is terminal, §4.3 step 2).</item>
+/// (DeciderService: response timeout, then retry). The same holds for the next task handed out by an update-v2 whose answer is lost;</item>
+/// <item>an update repeated after its first attempt was applied is ignored (the task is terminal: WorkflowExecutorOps.updateTask).</item>
 /// </list>
 /// So the strongest property that holds, and what is asserted: every workflow COMPLETED with the output its own task
 /// computed from its own input; no task id ran more than once; exactly one task per workflow was accepted (COMPLETED)

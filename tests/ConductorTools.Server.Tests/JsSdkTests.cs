@@ -4,7 +4,7 @@ namespace ConductorTools.Server.Tests;
 
 /// <summary>
 /// The official Conductor JavaScript SDK (@io-orkes/conductor-javascript, pinned in js/package.json) run against the
-/// server: a real third-party client. Where it and the protocol reference disagree with the server, the server is wrong.
+/// server: a real third-party client. Where it and conductor-oss disagree with the server, the server is wrong.
 /// Installs the package with npm on first run; skipped (with the reason) only when node or npm is absent.
 /// </summary>
 public sealed class JsSdkTests
