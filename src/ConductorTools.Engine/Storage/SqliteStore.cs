@@ -412,6 +412,13 @@ ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, ref_name = excluded.ref_name, 
     public long? NextVisibleAt(string queueName) =>
         Long("SELECT MIN(visible_at) FROM queue WHERE queue_name = $q", ("$q", queueName));
 
+    /// <summary>A queued task's place in its queue (to put it back where it was), or null when it is not queued.</summary>
+    public (long VisibleAt, int Priority, long Enqueued)? QueueEntry(string taskId)
+    {
+        using var reader = Cmd("SELECT visible_at, priority, enqueued FROM queue WHERE task_id = $id", ("$id", taskId)).ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), reader.GetInt32(1), reader.GetInt64(2)) : null;
+    }
+
     public string? QueueOf(string taskId) => String("SELECT queue_name FROM queue WHERE task_id = $id", ("$id", taskId));
 
     public bool IsQueued(string taskId) => Long("SELECT 1 FROM queue WHERE task_id = $id", ("$id", taskId)) == 1;
