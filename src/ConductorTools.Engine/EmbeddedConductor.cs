@@ -38,6 +38,9 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
     private Task? _sweeper;
     private int _disposed;
 
+    /// <summary>When this engine opened its store: response timeouts count from no earlier (a restart's grace).</summary>
+    private readonly long _started;
+
     private EmbeddedConductor(EmbeddedConductorOptions options, SqliteStore store)
     {
         _options = options;
@@ -47,6 +50,7 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
         _logger = loggerFactory.CreateLogger<EmbeddedConductor>();
         _decider = new Decider(loggerFactory.CreateLogger<Decider>());
         _http = new HttpTaskRunner(this, loggerFactory.CreateLogger<HttpTaskRunner>());
+        _started = Now();
     }
 
     /// <summary>Opens (creating when needed) the store named by <paramref name="options"/> and, unless told not to,
@@ -160,9 +164,10 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
             _store.Begin();
             try
             {
-                tx = new Tx(_store, Now());
+                tx = new Tx(_store, Now()) { EngineStarted = _started };
                 result = work(tx);
-                tx.Save(Decider.WakeAt);
+                var started = _started;
+                tx.Save(state => Decider.WakeAt(state, started));
                 _store.Commit();
             }
             catch (Microsoft.Data.Sqlite.SqliteException e)
