@@ -177,6 +177,11 @@ public sealed partial class EmbeddedConductor
         {
             errors.Add(new ValidationError("updateTask.taskResult.workflowInstanceId", "Workflow Id cannot be null or empty"));
         }
+        if (result.CallbackAfterSeconds < 0)
+        {
+            errors.Add(new ValidationError("updateTask.taskResult.callbackAfterSeconds",
+                $"callbackAfterSeconds must not be negative (was {result.CallbackAfterSeconds}); use 0 to be polled again at once"));
+        }
         if (errors.Count > 0)
         {
             throw ConductorException.BadRequest("Validation failed, check below errors for detail.", errors);

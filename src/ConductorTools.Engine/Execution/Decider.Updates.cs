@@ -8,6 +8,9 @@ internal sealed partial class Decider
 {
     /// <summary>Maximum log lines stored per update (Conductor drops the rest).</summary>
 
+    /// <summary>The longest <c>callbackAfterSeconds</c> a result may ask for (about 100 years); more is capped to it.</summary>
+    public const long MaxCallbackAfterSeconds = 100L * 365 * 24 * 3600;
+
     /// <summary>Applies a worker's result (§4.3). Returns the task as updated, or null when the update was ignored
     /// (terminal task or workflow).</summary>
     public ConductorTask? UpdateTask(Tx tx, TaskResult result)
@@ -45,7 +48,9 @@ internal sealed partial class Decider
         {
             task.ExecutionMetadata = ConductorJson.CloneMap(result.ExecutionMetadata);
         }
-        task.CallbackAfterSeconds = result.CallbackAfterSeconds;
+        // conductor-oss takes any value (a huge one overflows its queue's postpone); here it is capped, so the time stays a time.
+        var callback = Math.Min(result.CallbackAfterSeconds, MaxCallbackAfterSeconds);
+        task.CallbackAfterSeconds = callback;
         task.UpdateTime = tx.Now;
         AppendLogs(tx, task.TaskId!, result.Logs);
 
@@ -56,7 +61,7 @@ internal sealed partial class Decider
                 // Back to the queue, visible again after callbackAfterSeconds (§4.3 step 3).
                 task.Status = ConductorTaskStatus.SCHEDULED;
                 var queue = QueueName(task.TaskType!, task.Domain);
-                tx.Store.Enqueue(task.TaskId!, queue, tx.Now + result.CallbackAfterSeconds * 1000, state.Workflow.Priority, tx.Now);
+                tx.Store.Enqueue(task.TaskId!, queue, tx.Now + callback * 1000, state.Workflow.Priority, tx.Now);
                 tx.WokenQueues.Add(queue);
             }
             else
