@@ -79,7 +79,7 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
         SqliteStore store;
         try
         {
-            store = new SqliteStore(path);
+            store = new SqliteStore(path, options.BusyTimeout);
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {
@@ -151,17 +151,64 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
         }
     }
 
-    /// <summary>The transaction itself (see <see cref="RunAsync{T}"/>); also returns the script jobs it asked for.</summary>
-    private async Task<(T Result, List<ScriptJob> Scripts)> RunInTransactionAsync<T>(Func<Tx, T> work, CancellationToken cancellationToken)
+    /// <summary>While another process holds the database's write lock, operations after the first wait only this long
+    /// for it (so requests queued behind the first do not each wait the whole busy timeout).</summary>
+    private static readonly TimeSpan BusyRetryTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>While the database is locked, an operation looks again at most this often; the ones between answer 503 at
+    /// once (so a queue of requests drains in moments, not one busy timeout each).</summary>
+    private static readonly TimeSpan BusyProbeInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>When the database was first found locked by another process (epoch ms), 0 while it is not.</summary>
+    private long _busySince;
+
+    /// <summary>When the database was last found locked (a Stopwatch timestamp: real time, whatever the engine's clock).</summary>
+    private long _busyCheckedAt;
+
+    /// <summary>The transaction itself (see <see cref="RunAsync{T}"/>); also returns the script jobs it asked for.
+    /// <paramref name="lockWait"/> bounds the wait for the writer lock (health checks), else it is unbounded.</summary>
+    private async Task<(T Result, List<ScriptJob> Scripts)> RunInTransactionAsync<T>(Func<Tx, T> work, CancellationToken cancellationToken,
+        TimeSpan? lockWait = null)
     {
         ThrowIfDisposed();
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (lockWait is { } wait)
+        {
+            if (!await _lock.WaitAsync(wait, cancellationToken).ConfigureAwait(false))
+            {
+                throw new ConductorException(string.Format(System.Globalization.CultureInfo.InvariantCulture,
+                    "The embedded Conductor has waited more than {0:0.#} s for its database '{1}' (an operation is blocked on it; is another process holding it?).",
+                    wait.TotalSeconds, DatabasePath), ConductorErrorKind.Server, 503) { Retryable = true };
+            }
+        }
+        else
+        {
+            await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
         Tx tx;
         T result;
         try
         {
             ThrowIfDisposed();
-            _store.Begin();
+            // A health check (lockWait) always looks again; other operations answer at once between looks.
+            if (lockWait is null && Interlocked.Read(ref _busySince) != 0
+                && System.Diagnostics.Stopwatch.GetTimestamp() - Interlocked.Read(ref _busyCheckedAt) < BusyProbeInterval.TotalSeconds * System.Diagnostics.Stopwatch.Frequency)
+            {
+                throw Busy(null);
+            }
+            try
+            {
+                _store.Begin(); // BEGIN IMMEDIATE: takes the write lock, waiting at most the busy timeout for it
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode is 5 or 6)
+            {
+                throw Busy(e);
+            }
+            if (Interlocked.Read(ref _busySince) != 0)
+            {
+                Interlocked.Exchange(ref _busySince, 0);
+                _store.SetBusyTimeout(_options.BusyTimeout);
+                _logger.LogWarning("The database {Path} is no longer locked by another process", DatabasePath);
+            }
             try
             {
                 tx = new Tx(_store, Now()) { EngineStarted = _started };
@@ -173,11 +220,11 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
             catch (Microsoft.Data.Sqlite.SqliteException e)
             {
                 _store.Rollback();
-                // SQLITE_BUSY/LOCKED: another process holds the file; worth retrying. Anything else is a store failure.
-                var busy = e.SqliteErrorCode is 5 or 6;
-                throw new ConductorException(
-                    $"The embedded Conductor database '{DatabasePath}' failed: {e.Message}" + (busy ? " (another process is using it; retry)" : ""),
-                    ConductorErrorKind.Server, 500, e) { Retryable = busy };
+                if (e.SqliteErrorCode is 5 or 6)
+                {
+                    throw Busy(e);
+                }
+                throw new ConductorException($"The embedded Conductor database '{DatabasePath}' failed: {e.Message}", ConductorErrorKind.Server, 500, e);
             }
             catch
             {
@@ -202,6 +249,29 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
         }
         return (result, tx.ScriptJobs);
     }
+
+    /// <summary>SQLITE_BUSY/LOCKED: another process holds the file. A retryable 503 that says so; from now until the lock
+    /// is free again, operations wait only <see cref="BusyRetryTimeout"/> for it (under the writer lock).</summary>
+    private ConductorException Busy(Microsoft.Data.Sqlite.SqliteException? e)
+    {
+        var now = Now();
+        if (e is not null)
+        {
+            Interlocked.Exchange(ref _busyCheckedAt, System.Diagnostics.Stopwatch.GetTimestamp());
+        }
+        if (Interlocked.CompareExchange(ref _busySince, now, 0) == 0)
+        {
+            _store.SetBusyTimeout(BusyRetryTimeout);
+            _logger.LogWarning("The database {Path} is locked by another process; operations answer 503 until it is free", DatabasePath);
+        }
+        return new ConductorException(string.Format(System.Globalization.CultureInfo.InvariantCulture,
+            "The embedded Conductor database '{0}' is locked by another process (waited {1:0.#} s): close the program holding it " +
+            "(a SQLite tool with an open transaction, a second server on the same file) and retry.",
+            DatabasePath, _options.BusyTimeout.TotalSeconds), ConductorErrorKind.Server, 503, e) { Retryable = true };
+    }
+
+    /// <summary>Since when another process has been holding the database's lock (epoch ms), or null.</summary>
+    internal long? DatabaseBusySince => Interlocked.Read(ref _busySince) is var since and not 0 ? since : null;
 
     private Task RunAsync(Action<Tx> work, CancellationToken cancellationToken) =>
         RunAsync<bool>(tx => { work(tx); return true; }, cancellationToken);

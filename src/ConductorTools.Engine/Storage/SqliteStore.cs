@@ -18,7 +18,9 @@ internal sealed class SqliteStore : IDisposable
     private readonly Dictionary<long, WorkflowDef> _definitions = new();
     private SqliteTransaction? _transaction;
 
-    public SqliteStore(string databasePath)
+    public SqliteStore(string databasePath) : this(databasePath, TimeSpan.FromSeconds(10)) { }
+
+    public SqliteStore(string databasePath, TimeSpan busyTimeout)
     {
         var builder = new SqliteConnectionStringBuilder
         {
@@ -37,7 +39,7 @@ internal sealed class SqliteStore : IDisposable
             Execute("PRAGMA journal_mode=WAL;");
             Execute("PRAGMA synchronous=NORMAL;");
         }
-        Execute("PRAGMA busy_timeout=10000;");
+        SetBusyTimeout(busyTimeout);
         // A bigger page cache and memory-mapped reads keep lookups by id cheap as the file grows.
         Execute("PRAGMA cache_size=-65536;");
         Execute("PRAGMA temp_store=MEMORY;");
@@ -98,6 +100,15 @@ CREATE INDEX IF NOT EXISTS ix_task_logs_task ON task_logs(task_id, id);
 
     public void Begin() => _transaction = _connection.BeginTransaction();
 
+    /// <summary>How long an operation waits for another connection's lock before failing with SQLITE_BUSY: SQLite's own
+    /// busy timeout, and Microsoft.Data.Sqlite's retry loop around it (the command timeout, whole seconds, at least 1).</summary>
+    public void SetBusyTimeout(TimeSpan timeout)
+    {
+        var milliseconds = (long)Math.Max(0, timeout.TotalMilliseconds);
+        Execute("PRAGMA busy_timeout=" + milliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + ";");
+        _connection.DefaultTimeout = (int)Math.Max(1, Math.Ceiling(milliseconds / 1000.0));
+    }
+
     public void Commit()
     {
         _transaction?.Commit();
@@ -137,6 +148,7 @@ CREATE INDEX IF NOT EXISTS ix_task_logs_task ON task_logs(task_id, id);
             _commands[sql] = cmd;
         }
         cmd.Transaction = _transaction;
+        cmd.CommandTimeout = _connection.DefaultTimeout;
         cmd.Parameters.Clear();
         foreach (var (name, value) in parameters)
         {
