@@ -474,10 +474,17 @@ ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, ref_name = excluded.ref_name, 
         }
     }
 
+    /// <summary>At most this many (task type, domain, worker) keys are kept: pollers with ever new worker ids or task
+    /// types cannot grow memory and the table without bound.</summary>
+    public const int MaxPollKeys = 10_000;
+
     public void RecordPoll(string taskType, string? domain, string? workerId, long now)
     {
         var key = (taskType, domain ?? "", workerId ?? "");
-        Polls.TryGetValue(key, out var entry);
+        if (!Polls.TryGetValue(key, out var entry) && Polls.Count >= MaxPollKeys)
+        {
+            ForgetOldestPolls(MaxPollKeys / 10);
+        }
         var persisted = entry.Persisted;
         if (now - persisted >= 1000)
         {
@@ -486,6 +493,17 @@ ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, ref_name = excluded.ref_name, 
             persisted = now;
         }
         Polls[key] = (now, persisted);
+    }
+
+    /// <summary>Forgets the <paramref name="count"/> least recently polled keys, in memory and in the table.</summary>
+    private void ForgetOldestPolls(int count)
+    {
+        foreach (var pair in Polls.OrderBy(p => p.Value.Last).Take(count).ToList())
+        {
+            Polls.Remove(pair.Key);
+            NonQuery("DELETE FROM poll_data WHERE task_type = $t AND domain = $d AND worker_id = $w",
+                ("$t", pair.Key.Type), ("$d", pair.Key.Domain), ("$w", pair.Key.Worker));
+        }
     }
 
     public long? LastPollTime(string taskType, string domain)
