@@ -76,10 +76,22 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
                 Directory.CreateDirectory(directory);
             }
         }
+        if (path != EmbeddedConductorOptions.InMemory)
+        {
+            CreatePrivately(path);
+        }
         SqliteStore store;
         try
         {
             store = new SqliteStore(path, options.BusyTimeout);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode is 11 or 26)
+        {
+            // SQLITE_CORRUPT, SQLITE_NOTADB: the file is damaged or not a database at all.
+            throw new ConductorException(
+                $"The embedded Conductor database '{path}' is damaged or is not a SQLite database ({e.Message.TrimEnd('.')}). " +
+                "Move it aside (or restore it from a backup) and start again: a new, empty database is created in its place.",
+                ConductorErrorKind.Server, 500, e);
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {
@@ -95,6 +107,36 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
             engine._sweeper = Task.Run(() => engine.SweepLoopAsync(engine._stopping.Token));
         }
         return engine;
+    }
+
+    /// <summary>
+    /// A new database file is created empty and readable by its owner only (0600) before SQLite writes to it (SQLite
+    /// gives its -wal and -shm files the same mode): workflow inputs and outputs may hold personal data. On .NET 7+ on
+    /// Unix (PowerShell 7, the server); on Windows the directory's ACLs apply, and .NET Framework has no Unix modes.
+    /// </summary>
+    private static void CreatePrivately(string path)
+    {
+        if (File.Exists(path) || System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows))
+        {
+            return;
+        }
+        var modeType = typeof(File).Assembly.GetType("System.IO.UnixFileMode");
+        var setMode = modeType is null ? null : typeof(File).GetMethod("SetUnixFileMode", new[] { typeof(string), modeType });
+        if (setMode is null)
+        {
+            return;
+        }
+        try
+        {
+            using (new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+            {
+            }
+            setMode.Invoke(null, new[] { path, Enum.ToObject(modeType!, 0x180) }); // UserRead | UserWrite
+        }
+        catch (IOException)
+        {
+            // Created by someone else meanwhile: theirs to protect.
+        }
     }
 
     /// <summary>The full path of the database file, or <c>:memory:</c>.</summary>

@@ -312,8 +312,19 @@ internal static class ConductorEndpoints
             // whose client has gone takes nothing, and an answer that cannot be written gives its tasks back.
             if (local is not null)
             {
-                var claim = await local.ClaimTasksAsync(c.Route("tasktype"), count, TimeSpan.FromMilliseconds(timeout), c.Query("workerid"),
-                    c.Query("domain"), PollDelivery.StillThere(c), c.RequestAborted);
+                // A long poll ends when the server stops, with nothing (so a shutdown does not wait for it).
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted, HttpExchange.ServerStopping(c));
+                Engine.TaskClaim claim;
+                try
+                {
+                    claim = await local.ClaimTasksAsync(c.Route("tasktype"), count, TimeSpan.FromMilliseconds(timeout), c.Query("workerid"),
+                        c.Query("domain"), PollDelivery.StillThere(c), wait.Token);
+                }
+                catch (OperationCanceledException) when (!c.RequestAborted.IsCancellationRequested)
+                {
+                    await c.WriteJsonAsync(Array.Empty<ConductorTask>());
+                    return;
+                }
                 await PollDelivery.DeliverAsync(c, local, claim, tasks => tasks);
                 return;
             }
