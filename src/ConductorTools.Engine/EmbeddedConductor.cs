@@ -355,12 +355,24 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
 
     // ---- internal hooks for the HTTP runner ---------------------------------------------------------------------
 
-    internal Task<List<ConductorTask>> PollSystemAsync(string queue, int count, CancellationToken cancellationToken) =>
+    /// <summary>Takes up to <paramref name="count"/> due system tasks of <paramref name="queue"/>, in queue order, skipping
+    /// (and leaving queued) those <paramref name="admit"/> refuses; it looks up to <paramref name="lookAhead"/> tasks past
+    /// the ones it takes.</summary>
+    internal Task<List<ConductorTask>> PollSystemAsync(string queue, int count, CancellationToken cancellationToken,
+        Func<ConductorTask, bool>? admit = null, int lookAhead = 0) =>
         RunAsync(tx =>
         {
             var tasks = new List<ConductorTask>();
-            foreach (var id in tx.Store.DueTaskIds(queue, tx.Now, count))
+            foreach (var id in tx.Store.DueTaskIds(queue, tx.Now, count + lookAhead))
             {
+                if (tasks.Count >= count)
+                {
+                    break;
+                }
+                if (admit is not null && tx.Task(id) is { } peek && !(peek.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal() && !admit(peek))
+                {
+                    continue;
+                }
                 tx.Store.Dequeue(id);
                 var workflowId = tx.Store.GetTaskWorkflowId(id);
                 if (workflowId is null || tx.Load(workflowId) is not { } state || state.Workflow.Status.IsTerminal())
