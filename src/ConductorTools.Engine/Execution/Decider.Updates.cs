@@ -1,3 +1,4 @@
+using System.Globalization;
 using ConductorTools.Api;
 using ConductorTools.Model;
 
@@ -34,6 +35,20 @@ internal sealed partial class Decider
             return null;
         }
         var status = result.Status ?? throw ConductorException.BadRequest("Task status cannot be null: set status to IN_PROGRESS, COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR or CANCELED.");
+        var outputSize = result.OutputData is null ? 0 : PayloadLimits.JsonSize(result.OutputData);
+        if (outputSize > PayloadLimits.MaxTaskOutputBytes)
+        {
+            // As conductor-oss's ExternalPayloadStorageUtils: an output over the maximum is not kept and fails the task for good.
+            status = TaskResultStatus.FAILED_WITH_TERMINAL_ERROR;
+            result = new TaskResult(result.WorkflowInstanceId, result.TaskId, status)
+            {
+                WorkerId = result.WorkerId,
+                Logs = result.Logs,
+                ReasonForIncompletion = string.Format(CultureInfo.InvariantCulture,
+                    "The task output is {0:N0} bytes as JSON, more than the permissible {1:N0} KB; store large data elsewhere and pass a reference.",
+                    outputSize, PayloadLimits.MaxTaskOutputBytes / 1024),
+            };
+        }
         task.OutputData = result.OutputData is null ? new Dictionary<string, object?>() : ConductorJson.CloneMap(result.OutputData);
         task.ReasonForIncompletion = Truncate(result.ReasonForIncompletion, 500);
         if (result.WorkerId is not null)
