@@ -44,6 +44,9 @@ public sealed partial class EmbeddedConductor
 
     /// <summary>Healthy when the database answers and the background sweeper (when running) completes passes. The
     /// <c>healthResults</c> say which check failed and why.</summary>
+    /// <summary>How long a health check waits for the writer lock before it reports the database as blocked.</summary>
+    private static readonly TimeSpan HealthLockWait = TimeSpan.FromSeconds(1);
+
     public async Task<HealthResponse> GetHealthAsync(CancellationToken cancellationToken = default)
     {
         var response = new HealthResponse();
@@ -51,7 +54,8 @@ public sealed partial class EmbeddedConductor
         string? databaseError = null;
         try
         {
-            database = await RunAsync(tx => tx.Store.Ping(), cancellationToken).ConfigureAwait(false);
+            // Bounded: a health check answers even while an operation is blocked on a database another process holds.
+            (database, _) = await RunInTransactionAsync(tx => tx.Store.Ping(), cancellationToken, HealthLockWait).ConfigureAwait(false);
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException or ConductorException)
         {
@@ -61,7 +65,13 @@ public sealed partial class EmbeddedConductor
         var databaseResult = new Dictionary<string, object?> { ["healthCheck"] = "database", ["healthy"] = database };
         if (databaseError is not null)
         {
-            databaseResult["details"] = new Dictionary<string, object?> { ["error"] = databaseError };
+            var details = new Dictionary<string, object?> { ["error"] = databaseError };
+            if (DatabaseBusySince is { } busySince)
+            {
+                details["reason"] = "database busy: another process holds its lock";
+                details["busySince"] = busySince;
+            }
+            databaseResult["details"] = details;
         }
         response.HealthResults.Add(databaseResult);
 

@@ -18,7 +18,17 @@ public sealed partial class EmbeddedConductor
     }
 
     public async Task<IReadOnlyList<ConductorTask>> BatchPollAsync(string taskType, int count, TimeSpan timeout, string? workerId = null,
-        string? domain = null, CancellationToken cancellationToken = default)
+        string? domain = null, CancellationToken cancellationToken = default) =>
+        (await ClaimTasksAsync(taskType, count, timeout, workerId, domain, null, cancellationToken).ConfigureAwait(false)).Tasks;
+
+    /// <summary>
+    /// <see cref="BatchPollAsync"/> for a host that delivers the answer itself: the tasks come with a
+    /// <see cref="TaskClaim"/> to give back (<see cref="ReturnClaimAsync"/>) when the answer cannot be delivered. Nothing
+    /// is handed out once <paramref name="cancellationToken"/> has fired or <paramref name="stillWanted"/> (asked under
+    /// the writer lock, just before the hand-out; keep it cheap) answers false: the poll then ends with no tasks.
+    /// </summary>
+    public async Task<TaskClaim> ClaimTasksAsync(string taskType, int count, TimeSpan timeout, string? workerId, string? domain,
+        Func<bool>? stillWanted, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrWhiteSpace(taskType))
         {
@@ -36,30 +46,83 @@ public sealed partial class EmbeddedConductor
         var queue = Decider.QueueName(taskType, domain);
         var signal = _queueSignals.GetOrAdd(queue, _ => new Signal());
         var deadline = Now() + (long)timeout.TotalMilliseconds;
+        // The token is checked again inside the transaction: it may fire while the poll waits for the writer lock.
+        bool Wanted() => !cancellationToken.IsCancellationRequested && (stillWanted is null || stillWanted());
         while (true)
         {
             // Take the wake-up before looking, so a task scheduled between the look and the wait is not missed.
             var wake = signal.Current;
-            var outcome = await RunAsync(tx => _poller.Poll(tx, taskType, domain, workerId, count), cancellationToken).ConfigureAwait(false);
+            var outcome = await RunAsync(tx => _poller.Poll(tx, taskType, domain, workerId, count, Wanted), cancellationToken).ConfigureAwait(false);
             if (outcome.Tasks.Count > 0)
             {
                 PolledCounter.Add(outcome.Tasks.Count);
-                return outcome.Tasks;
+                return new TaskClaim(outcome.Tasks, outcome.Claims);
             }
+            cancellationToken.ThrowIfCancellationRequested();
             var now = Now();
-            if (now >= deadline)
+            if (now >= deadline || !Wanted())
             {
-                return Array.Empty<ConductorTask>();
+                return TaskClaim.Empty;
             }
             var until = outcome.RetryAt is { } retryAt && retryAt < deadline ? Math.Max(retryAt, now + 1) : deadline;
             using var delayCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
             var delay = _time.Delay(TimeSpan.FromMilliseconds(until - now), delayCancel.Token);
-            var first = await Task.WhenAny(wake, delay).ConfigureAwait(false);
+            // Woken or timed out, the loop looks again: which one it was does not matter.
+            await Task.WhenAny(wake, delay).ConfigureAwait(false);
             delayCancel.Cancel();
             cancellationToken.ThrowIfCancellationRequested();
             ThrowIfDisposed();
-            _ = first;
         }
+    }
+
+    /// <summary>
+    /// Undoes a hand-out whose answer never reached its poller: every task of <paramref name="claim"/> that nothing has
+    /// touched since (still IN_PROGRESS with the claim's poll count, worker and update time) is SCHEDULED again, in its
+    /// old queue place and visible now, as if it had never been polled: its poll count, start times, worker id and
+    /// callback are what they were before. conductor-oss has no such step (a lost poll answer waits for the task's
+    /// response timeout); the local server knows when its answer could not be written. Returns how many were given back.
+    /// </summary>
+    public Task<int> ReturnClaimAsync(TaskClaim claim, CancellationToken cancellationToken = default)
+    {
+        if (claim is null)
+        {
+            throw new ArgumentNullException(nameof(claim));
+        }
+        if (claim.Entries.Count == 0)
+        {
+            return Task.FromResult(0);
+        }
+        return RunAsync(tx =>
+        {
+            var returned = 0;
+            foreach (var entry in claim.Entries)
+            {
+                var task = tx.Task(entry.TaskId);
+                if (task is null || task.Status != ConductorTaskStatus.IN_PROGRESS || task.PollCount != entry.ClaimedPollCount
+                    || task.UpdateTime != entry.ClaimedAt || task.WorkerId != entry.ClaimedBy || tx.Store.IsQueued(entry.TaskId))
+                {
+                    continue;
+                }
+                var workflowId = task.WorkflowInstanceId ?? tx.Store.GetTaskWorkflowId(entry.TaskId);
+                if (workflowId is null || tx.Load(workflowId) is not { } state || state.Workflow.Status.IsTerminal())
+                {
+                    continue;
+                }
+                task = state.TaskById(entry.TaskId) ?? task;
+                task.Status = ConductorTaskStatus.SCHEDULED;
+                task.PollCount = entry.ClaimedPollCount - 1;
+                task.StartTime = entry.PreviousStartTime;
+                task.FirstStartTime = entry.PreviousFirstStartTime;
+                task.CallbackAfterSeconds = entry.PreviousCallbackAfterSeconds;
+                task.WorkerId = entry.PreviousWorkerId;
+                task.UpdateTime = entry.PreviousUpdateTime;
+                task.QueueWaitTime = entry.PreviousQueueWaitTime;
+                tx.Store.Enqueue(entry.TaskId, entry.Queue, Math.Min(entry.VisibleAt, tx.Now), entry.Priority, entry.Enqueued);
+                tx.WokenQueues.Add(entry.Queue);
+                returned++;
+            }
+            return returned;
+        }, cancellationToken);
     }
 
     public async Task<string> UpdateTaskAsync(TaskResult result, CancellationToken cancellationToken = default)
@@ -70,7 +133,13 @@ public sealed partial class EmbeddedConductor
         return result.TaskId;
     }
 
-    public async Task<ConductorTask?> UpdateTaskV2Async(TaskResult result, CancellationToken cancellationToken = default)
+    public async Task<ConductorTask?> UpdateTaskV2Async(TaskResult result, CancellationToken cancellationToken = default) =>
+        (await UpdateTaskAndClaimNextAsync(result, null, cancellationToken).ConfigureAwait(false)).Tasks.FirstOrDefault();
+
+    /// <summary><see cref="UpdateTaskV2Async"/> for a host that delivers the answer itself: the next task (if any) comes
+    /// as a <see cref="TaskClaim"/> to give back when the answer cannot be delivered (the update itself stays applied).
+    /// No next task is handed out when <paramref name="stillWanted"/> answers false.</summary>
+    public async Task<TaskClaim> UpdateTaskAndClaimNextAsync(TaskResult result, Func<bool>? stillWanted, CancellationToken cancellationToken = default)
     {
         ValidateResult(result);
         var next = await RunAsync(tx =>
@@ -81,15 +150,15 @@ public sealed partial class EmbeddedConductor
                 return null;
             }
             // The poll goes through the same transaction, so it sees the task the update just scheduled.
-            var outcome = _poller.Poll(tx, updated.TaskType!, updated.Domain, result.WorkerId ?? updated.WorkerId, 1);
-            return outcome.Tasks.FirstOrDefault();
+            return _poller.Poll(tx, updated.TaskType!, updated.Domain, result.WorkerId ?? updated.WorkerId, 1, stillWanted);
         }, cancellationToken).ConfigureAwait(false);
         UpdatedCounter.Add(1);
-        if (next is not null)
+        if (next is null || next.Tasks.Count == 0)
         {
-            PolledCounter.Add(1);
+            return TaskClaim.Empty;
         }
-        return next;
+        PolledCounter.Add(1);
+        return new TaskClaim(next.Tasks, next.Claims);
     }
 
     private static void ValidateResult(TaskResult result)
@@ -107,6 +176,11 @@ public sealed partial class EmbeddedConductor
         if (string.IsNullOrEmpty(result.WorkflowInstanceId))
         {
             errors.Add(new ValidationError("updateTask.taskResult.workflowInstanceId", "Workflow Id cannot be null or empty"));
+        }
+        if (result.CallbackAfterSeconds < 0)
+        {
+            errors.Add(new ValidationError("updateTask.taskResult.callbackAfterSeconds",
+                $"callbackAfterSeconds must not be negative (was {result.CallbackAfterSeconds}); use 0 to be polled again at once"));
         }
         if (errors.Count > 0)
         {

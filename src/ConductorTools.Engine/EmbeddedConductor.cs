@@ -38,6 +38,9 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
     private Task? _sweeper;
     private int _disposed;
 
+    /// <summary>When this engine opened its store: response timeouts count from no earlier (a restart's grace).</summary>
+    private readonly long _started;
+
     private EmbeddedConductor(EmbeddedConductorOptions options, SqliteStore store)
     {
         _options = options;
@@ -47,6 +50,7 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
         _logger = loggerFactory.CreateLogger<EmbeddedConductor>();
         _decider = new Decider(loggerFactory.CreateLogger<Decider>());
         _http = new HttpTaskRunner(this, loggerFactory.CreateLogger<HttpTaskRunner>());
+        _started = Now();
     }
 
     /// <summary>Opens (creating when needed) the store named by <paramref name="options"/> and, unless told not to,
@@ -72,10 +76,22 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
                 Directory.CreateDirectory(directory);
             }
         }
+        if (path != EmbeddedConductorOptions.InMemory)
+        {
+            CreatePrivately(path);
+        }
         SqliteStore store;
         try
         {
-            store = new SqliteStore(path);
+            store = new SqliteStore(path, options.BusyTimeout);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode is 11 or 26)
+        {
+            // SQLITE_CORRUPT, SQLITE_NOTADB: the file is damaged or not a database at all.
+            throw new ConductorException(
+                $"The embedded Conductor database '{path}' is damaged or is not a SQLite database ({e.Message.TrimEnd('.')}). " +
+                "Move it aside (or restore it from a backup) and start again: a new, empty database is created in its place.",
+                ConductorErrorKind.Server, 500, e);
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {
@@ -91,6 +107,36 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
             engine._sweeper = Task.Run(() => engine.SweepLoopAsync(engine._stopping.Token));
         }
         return engine;
+    }
+
+    /// <summary>
+    /// A new database file is created empty and readable by its owner only (0600) before SQLite writes to it (SQLite
+    /// gives its -wal and -shm files the same mode): workflow inputs and outputs may hold personal data. On .NET 7+ on
+    /// Unix (PowerShell 7, the server); on Windows the directory's ACLs apply, and .NET Framework has no Unix modes.
+    /// </summary>
+    private static void CreatePrivately(string path)
+    {
+        if (File.Exists(path) || System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows))
+        {
+            return;
+        }
+        var modeType = typeof(File).Assembly.GetType("System.IO.UnixFileMode");
+        var setMode = modeType is null ? null : typeof(File).GetMethod("SetUnixFileMode", new[] { typeof(string), modeType });
+        if (setMode is null)
+        {
+            return;
+        }
+        try
+        {
+            using (new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+            {
+            }
+            setMode.Invoke(null, new[] { path, Enum.ToObject(modeType!, 0x180) }); // UserRead | UserWrite
+        }
+        catch (IOException)
+        {
+            // Created by someone else meanwhile: theirs to protect.
+        }
     }
 
     /// <summary>The full path of the database file, or <c>:memory:</c>.</summary>
@@ -147,32 +193,80 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
         }
     }
 
-    /// <summary>The transaction itself (see <see cref="RunAsync{T}"/>); also returns the script jobs it asked for.</summary>
-    private async Task<(T Result, List<ScriptJob> Scripts)> RunInTransactionAsync<T>(Func<Tx, T> work, CancellationToken cancellationToken)
+    /// <summary>While another process holds the database's write lock, operations after the first wait only this long
+    /// for it (so requests queued behind the first do not each wait the whole busy timeout).</summary>
+    private static readonly TimeSpan BusyRetryTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>While the database is locked, an operation looks again at most this often; the ones between answer 503 at
+    /// once (so a queue of requests drains in moments, not one busy timeout each).</summary>
+    private static readonly TimeSpan BusyProbeInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>When the database was first found locked by another process (epoch ms), 0 while it is not.</summary>
+    private long _busySince;
+
+    /// <summary>When the database was last found locked (a Stopwatch timestamp: real time, whatever the engine's clock).</summary>
+    private long _busyCheckedAt;
+
+    /// <summary>The transaction itself (see <see cref="RunAsync{T}"/>); also returns the script jobs it asked for.
+    /// <paramref name="lockWait"/> bounds the wait for the writer lock (health checks), else it is unbounded.</summary>
+    private async Task<(T Result, List<ScriptJob> Scripts)> RunInTransactionAsync<T>(Func<Tx, T> work, CancellationToken cancellationToken,
+        TimeSpan? lockWait = null)
     {
         ThrowIfDisposed();
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (lockWait is { } wait)
+        {
+            if (!await _lock.WaitAsync(wait, cancellationToken).ConfigureAwait(false))
+            {
+                throw new ConductorException(string.Format(System.Globalization.CultureInfo.InvariantCulture,
+                    "The embedded Conductor has waited more than {0:0.#} s for its database '{1}' (an operation is blocked on it; is another process holding it?).",
+                    wait.TotalSeconds, DatabasePath), ConductorErrorKind.Server, 503) { Retryable = true };
+            }
+        }
+        else
+        {
+            await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
         Tx tx;
         T result;
         try
         {
             ThrowIfDisposed();
-            _store.Begin();
+            // A health check (lockWait) always looks again; other operations answer at once between looks.
+            if (lockWait is null && Interlocked.Read(ref _busySince) != 0
+                && System.Diagnostics.Stopwatch.GetTimestamp() - Interlocked.Read(ref _busyCheckedAt) < BusyProbeInterval.TotalSeconds * System.Diagnostics.Stopwatch.Frequency)
+            {
+                throw Busy(null);
+            }
             try
             {
-                tx = new Tx(_store, Now());
+                _store.Begin(); // BEGIN IMMEDIATE: takes the write lock, waiting at most the busy timeout for it
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode is 5 or 6)
+            {
+                throw Busy(e);
+            }
+            if (Interlocked.Read(ref _busySince) != 0)
+            {
+                Interlocked.Exchange(ref _busySince, 0);
+                _store.SetBusyTimeout(_options.BusyTimeout);
+                _logger.LogWarning("The database {Path} is no longer locked by another process", DatabasePath);
+            }
+            try
+            {
+                tx = new Tx(_store, Now()) { EngineStarted = _started };
                 result = work(tx);
-                tx.Save(Decider.WakeAt);
+                var started = _started;
+                tx.Save(state => Decider.WakeAt(state, started));
                 _store.Commit();
             }
             catch (Microsoft.Data.Sqlite.SqliteException e)
             {
                 _store.Rollback();
-                // SQLITE_BUSY/LOCKED: another process holds the file; worth retrying. Anything else is a store failure.
-                var busy = e.SqliteErrorCode is 5 or 6;
-                throw new ConductorException(
-                    $"The embedded Conductor database '{DatabasePath}' failed: {e.Message}" + (busy ? " (another process is using it; retry)" : ""),
-                    ConductorErrorKind.Server, 500, e) { Retryable = busy };
+                if (e.SqliteErrorCode is 5 or 6)
+                {
+                    throw Busy(e);
+                }
+                throw new ConductorException($"The embedded Conductor database '{DatabasePath}' failed: {e.Message}", ConductorErrorKind.Server, 500, e);
             }
             catch
             {
@@ -197,6 +291,29 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
         }
         return (result, tx.ScriptJobs);
     }
+
+    /// <summary>SQLITE_BUSY/LOCKED: another process holds the file. A retryable 503 that says so; from now until the lock
+    /// is free again, operations wait only <see cref="BusyRetryTimeout"/> for it (under the writer lock).</summary>
+    private ConductorException Busy(Microsoft.Data.Sqlite.SqliteException? e)
+    {
+        var now = Now();
+        if (e is not null)
+        {
+            Interlocked.Exchange(ref _busyCheckedAt, System.Diagnostics.Stopwatch.GetTimestamp());
+        }
+        if (Interlocked.CompareExchange(ref _busySince, now, 0) == 0)
+        {
+            _store.SetBusyTimeout(BusyRetryTimeout);
+            _logger.LogWarning("The database {Path} is locked by another process; operations answer 503 until it is free", DatabasePath);
+        }
+        return new ConductorException(string.Format(System.Globalization.CultureInfo.InvariantCulture,
+            "The embedded Conductor database '{0}' is locked by another process (waited {1:0.#} s): close the program holding it " +
+            "(a SQLite tool with an open transaction, a second server on the same file) and retry.",
+            DatabasePath, _options.BusyTimeout.TotalSeconds), ConductorErrorKind.Server, 503, e) { Retryable = true };
+    }
+
+    /// <summary>Since when another process has been holding the database's lock (epoch ms), or null.</summary>
+    internal long? DatabaseBusySince => Interlocked.Read(ref _busySince) is var since and not 0 ? since : null;
 
     private Task RunAsync(Action<Tx> work, CancellationToken cancellationToken) =>
         RunAsync<bool>(tx => { work(tx); return true; }, cancellationToken);
@@ -238,12 +355,24 @@ public sealed partial class EmbeddedConductor : IConductorApi, IDisposable, IAsy
 
     // ---- internal hooks for the HTTP runner ---------------------------------------------------------------------
 
-    internal Task<List<ConductorTask>> PollSystemAsync(string queue, int count, CancellationToken cancellationToken) =>
+    /// <summary>Takes up to <paramref name="count"/> due system tasks of <paramref name="queue"/>, in queue order, skipping
+    /// (and leaving queued) those <paramref name="admit"/> refuses; it looks up to <paramref name="lookAhead"/> tasks past
+    /// the ones it takes.</summary>
+    internal Task<List<ConductorTask>> PollSystemAsync(string queue, int count, CancellationToken cancellationToken,
+        Func<ConductorTask, bool>? admit = null, int lookAhead = 0) =>
         RunAsync(tx =>
         {
             var tasks = new List<ConductorTask>();
-            foreach (var id in tx.Store.DueTaskIds(queue, tx.Now, count))
+            foreach (var id in tx.Store.DueTaskIds(queue, tx.Now, count + lookAhead))
             {
+                if (tasks.Count >= count)
+                {
+                    break;
+                }
+                if (admit is not null && tx.Task(id) is { } peek && !(peek.Status ?? ConductorTaskStatus.SCHEDULED).IsTerminal() && !admit(peek))
+                {
+                    continue;
+                }
                 tx.Store.Dequeue(id);
                 var workflowId = tx.Store.GetTaskWorkflowId(id);
                 if (workflowId is null || tx.Load(workflowId) is not { } state || state.Workflow.Status.IsTerminal())

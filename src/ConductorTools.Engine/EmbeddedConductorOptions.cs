@@ -26,6 +26,10 @@ public sealed class EmbeddedConductorOptions
 
     public ILoggerFactory? LoggerFactory { get; set; }
 
+    /// <summary>How long an operation waits for the database when another process holds its write lock, before it fails
+    /// with a retryable 503 naming the file (while the lock stays held, later operations wait only briefly).</summary>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>
     /// <c>conductortools/conductor.db</c> in the user's local application data directory
     /// (<c>%LOCALAPPDATA%</c> on Windows, <c>~/.local/share</c> on Linux, <c>~/Library/Application Support</c> on macOS).

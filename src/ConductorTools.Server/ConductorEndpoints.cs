@@ -289,8 +289,16 @@ internal static class ConductorEndpoints
 
     private static void MapTasks(RouteGroupBuilder group, IConductorApi api)
     {
+        var local = api as Engine.EmbeddedConductor;
         group.MapGet("/poll/{tasktype}", async c =>
         {
+            if (local is not null)
+            {
+                var claim = await local.ClaimTasksAsync(c.Route("tasktype"), 1, TimeSpan.Zero, c.Query("workerid"), c.Query("domain"),
+                    PollDelivery.StillThere(c), c.RequestAborted);
+                await PollDelivery.DeliverAsync(c, local, claim, tasks => tasks[0], HttpExchange.NoContent);
+                return;
+            }
             var task = await api.PollAsync(c.Route("tasktype"), c.Query("workerid"), c.Query("domain"), c.RequestAborted);
             if (task is null) c.NoContent();
             else await c.WriteJsonAsync(task);
@@ -300,7 +308,26 @@ internal static class ConductorEndpoints
             var count = c.QueryInt("count") ?? 1;
             var timeout = c.QueryInt("timeout") ?? 100;
             if (timeout < 0) throw new BadRequestException($"Query parameter 'timeout' must not be negative; got {timeout}.");
-            // The engine waits server-side (no busy loop) and wakes as soon as a task of this type is scheduled.
+            // The engine waits server-side (no busy loop) and wakes as soon as a task of this type is scheduled; a poll
+            // whose client has gone takes nothing, and an answer that cannot be written gives its tasks back.
+            if (local is not null)
+            {
+                // A long poll ends when the server stops, with nothing (so a shutdown does not wait for it).
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted, HttpExchange.ServerStopping(c));
+                Engine.TaskClaim claim;
+                try
+                {
+                    claim = await local.ClaimTasksAsync(c.Route("tasktype"), count, TimeSpan.FromMilliseconds(timeout), c.Query("workerid"),
+                        c.Query("domain"), PollDelivery.StillThere(c), wait.Token);
+                }
+                catch (OperationCanceledException) when (!c.RequestAborted.IsCancellationRequested)
+                {
+                    await c.WriteJsonAsync(Array.Empty<ConductorTask>());
+                    return;
+                }
+                await PollDelivery.DeliverAsync(c, local, claim, tasks => tasks);
+                return;
+            }
             var tasks = await api.BatchPollAsync(c.Route("tasktype"), count, TimeSpan.FromMilliseconds(timeout), c.Query("workerid"),
                 c.Query("domain"), c.RequestAborted);
             await c.WriteJsonAsync(tasks);
@@ -308,7 +335,15 @@ internal static class ConductorEndpoints
         group.MapPost("", async c => await c.WriteTextAsync(await api.UpdateTaskAsync(await c.ReadJsonAsync<TaskResult>("a task result"), c.RequestAborted)));
         group.MapPost("/update-v2", async c =>
         {
-            var next = await api.UpdateTaskV2Async(await c.ReadJsonAsync<TaskResult>("a task result"), c.RequestAborted);
+            var result = await c.ReadJsonAsync<TaskResult>("a task result");
+            if (local is not null)
+            {
+                // The update is applied whatever happens to the answer; only the next task it hands out is given back.
+                var claim = await local.UpdateTaskAndClaimNextAsync(result, PollDelivery.StillThere(c), c.RequestAborted);
+                await PollDelivery.DeliverAsync(c, local, claim, tasks => tasks[0], HttpExchange.NoContent);
+                return;
+            }
+            var next = await api.UpdateTaskV2Async(result, c.RequestAborted);
             if (next is null) c.NoContent();
             else await c.WriteJsonAsync(next);
         });

@@ -71,10 +71,14 @@ internal sealed class ErrorResponses(RequestDelegate next, ILogger log)
         return error;
     }
 
-    internal static async Task WriteAsync(HttpContext context, ErrorResponse error)
+    internal static async Task WriteAsync(HttpContext context, ErrorResponse error, params (string Name, string Value)[] headers)
     {
         context.Response.Clear();
         context.Response.StatusCode = error.Status;
+        foreach (var (name, value) in headers)
+        {
+            context.Response.Headers[name] = value;
+        }
         await context.Response.WriteAsJsonAsync(error, ConductorJson.Options, "application/json", context.RequestAborted);
     }
 }

@@ -87,6 +87,12 @@ internal static class HttpExchange
         return context.Response.WriteAsync(text ?? "", context.RequestAborted);
     }
 
+    /// <summary>Fires when the server begins to stop (long waits end then and answer with what they have).</summary>
+    public static CancellationToken ServerStopping(HttpContext context) =>
+        context.RequestServices.GetService(typeof(Microsoft.Extensions.Hosting.IHostApplicationLifetime)) is Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime
+            ? lifetime.ApplicationStopping
+            : CancellationToken.None;
+
     public static void NoContent(this HttpContext context) => context.Response.StatusCode = StatusCodes.Status204NoContent;
 
     public static string Route(this HttpContext context, string name) =>

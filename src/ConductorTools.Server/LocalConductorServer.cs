@@ -58,6 +58,7 @@ public sealed class LocalConductorServer : IAsyncDisposable
             DatabasePath = database,
             TimeProvider = options.TimeProvider,
             SweepInterval = options.SweepInterval,
+            BusyTimeout = options.DatabaseBusyTimeout,
             LoggerFactory = loggerFactory,
         });
         WebApplication? app = null;

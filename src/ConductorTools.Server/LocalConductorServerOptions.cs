@@ -39,6 +39,10 @@ public sealed class LocalConductorServerOptions
     /// <summary>How often the engine's sweeper runs timers (WAIT, retries, timeouts).</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a request waits for the database while another process holds its lock, before it answers 503
+    /// (<see cref="EmbeddedConductorOptions.BusyTimeout"/>).</summary>
+    public TimeSpan DatabaseBusyTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Extra names accepted in the <c>Host</c> header when the server listens on loopback only (it accepts
     /// localhost, 127.x.x.x and [::1]; others are refused so that DNS rebinding cannot reach it from a web page).</summary>
     public IReadOnlyCollection<string> AllowedHosts { get; set; } = Array.Empty<string>();

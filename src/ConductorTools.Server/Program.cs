@@ -88,8 +88,10 @@ root.SetAction(async (parse, _) =>
             LoggerFactory = loggerFactory,
         });
     }
-    catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+    catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException
+        or ConductorTools.Api.ConductorException)
     {
+        // One line that says what and what to do (a damaged database names its file); no stack trace.
         Console.Error.WriteLine("conductortools-server could not start: " + ex.Message);
         return 1;
     }

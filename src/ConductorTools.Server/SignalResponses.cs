@@ -33,7 +33,9 @@ internal static class SignalResponses
     public static async Task AnswerAsync(HttpContext c, IConductorApi api, string workflowId, IReadOnlySet<string> waitUntil, string strategy,
         TimeSpan timeout, string? requestId)
     {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted);
+        // The wait also ends when the server stops: the answer is the workflow as it is then (a shutdown does not wait
+        // out, then abort, a long execute).
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted, HttpExchange.ServerStopping(c));
         limit.CancelAfter(timeout);
         var workflow = await api.GetWorkflowAsync(workflowId, includeTasks: true, c.RequestAborted);
         var blocking = await FindBlockingAsync(api, workflow, waitUntil, c.RequestAborted);

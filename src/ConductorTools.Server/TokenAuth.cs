@@ -11,7 +11,11 @@ namespace ConductorTools.Server;
 /// Orkes-style auth, so clients' auth flows can be exercised locally: <c>POST /api/token</c> with
 /// <c>{"keyId","keySecret"}</c> issues an opaque token; every other <c>/api</c> request must carry it in
 /// <c>X-Authorization</c>, else 401 with <c>INVALID_TOKEN</c> or <c>EXPIRED_TOKEN</c> (what SDKs re-mint on).
-/// Health stays open, as load balancers probe it.
+/// Health stays open, as load balancers probe it. Wrong credentials are throttled per client address: after
+/// <see cref="FreeFailures"/> failures, each further one closes <c>/api/token</c> to that address for twice as long as the
+/// last (1 s, 2 s, 4 s ... at most <see cref="MaxBlock"/>), answered 429 with <c>Retry-After</c>; a success or
+/// <see cref="ForgetAfter"/> without failures clears it. Live tokens are capped at <see cref="MaxTokens"/> (the ones
+/// expiring soonest go first).
 /// </summary>
 internal sealed class TokenAuth
 {
@@ -21,6 +25,22 @@ internal sealed class TokenAuth
     private readonly TimeSpan _lifetime;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _tokens = new(StringComparer.Ordinal);
+
+    internal const int FreeFailures = 5;
+    internal static readonly TimeSpan MaxBlock = TimeSpan.FromSeconds(60);
+    internal static readonly TimeSpan ForgetAfter = TimeSpan.FromMinutes(15);
+    internal const int MaxTokens = 10_000;
+    private const int MaxClients = 10_000;
+
+    /// <summary>Failed token requests per client address (guarded by itself).</summary>
+    private readonly Dictionary<string, Failures> _failures = new(StringComparer.Ordinal);
+
+    private sealed class Failures
+    {
+        public int Count;
+        public DateTimeOffset Last;
+        public DateTimeOffset BlockedUntil;
+    }
 
     public TokenAuth(RequestDelegate next, string keyId, string keySecret, TimeSpan lifetime, TimeProvider time)
     {
@@ -72,6 +92,18 @@ internal sealed class TokenAuth
             await ErrorResponses.WriteAsync(context, new ErrorResponse { Status = 405, Message = "Use POST /api/token with {\"keyId\",\"keySecret\"}." });
             return;
         }
+        var client = context.Connection.RemoteIpAddress?.ToString() ?? "";
+        var now = _time.GetUtcNow();
+        if (BlockedFor(client, now) is { } wait)
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            await ErrorResponses.WriteAsync(context, new ErrorResponse
+            {
+                Status = 429, Retryable = true,
+                Message = $"Too many failed token requests from this address; retry in {seconds} s with the right key id and secret.",
+            }, ("Retry-After", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            return;
+        }
         TokenRequest? request;
         try
         {
@@ -91,17 +123,67 @@ internal sealed class TokenAuth
         var secretOk = CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(request.KeySecret), _keySecret);
         if (!(idOk & secretOk))
         {
+            RecordFailure(client, now);
             await ErrorResponses.WriteAsync(context, new ErrorResponse { Status = 401, Code = "INVALID_CREDENTIALS", Message = "Invalid key id or secret." });
             return;
         }
-        var now = _time.GetUtcNow();
+        lock (_failures)
+        {
+            _failures.Remove(client);
+        }
         foreach (var stale in _tokens.Where(t => t.Value <= now).Select(t => t.Key).ToList())
         {
             _tokens.TryRemove(stale, out _);
         }
+        if (_tokens.Count >= MaxTokens)
+        {
+            foreach (var oldest in _tokens.OrderBy(t => t.Value).Take(_tokens.Count - MaxTokens + 1).Select(t => t.Key).ToList())
+            {
+                _tokens.TryRemove(oldest, out _);
+            }
+        }
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         _tokens[token] = now + _lifetime;
         await context.Response.WriteAsJsonAsync(new Dictionary<string, string> { ["token"] = token }, ConductorJson.Options, "application/json", context.RequestAborted);
+    }
+
+    /// <summary>How long <paramref name="client"/> must still wait before asking for a token again, or null.</summary>
+    private TimeSpan? BlockedFor(string client, DateTimeOffset now)
+    {
+        lock (_failures)
+        {
+            return _failures.TryGetValue(client, out var failures) && failures.BlockedUntil > now ? failures.BlockedUntil - now : null;
+        }
+    }
+
+    private void RecordFailure(string client, DateTimeOffset now)
+    {
+        lock (_failures)
+        {
+            if (!_failures.TryGetValue(client, out var failures))
+            {
+                if (_failures.Count >= MaxClients)
+                {
+                    foreach (var stale in _failures.Where(f => f.Value.BlockedUntil <= now).Select(f => f.Key).ToList())
+                    {
+                        _failures.Remove(stale);
+                    }
+                }
+                failures = new Failures();
+                _failures[client] = failures;
+            }
+            if (now - failures.Last > ForgetAfter)
+            {
+                failures.Count = 0;
+            }
+            failures.Count++;
+            failures.Last = now;
+            if (failures.Count > FreeFailures)
+            {
+                var seconds = Math.Min(MaxBlock.TotalSeconds, Math.Pow(2, Math.Min(30, failures.Count - FreeFailures - 1)));
+                failures.BlockedUntil = now + TimeSpan.FromSeconds(seconds);
+            }
+        }
     }
 
     private static Task RejectAsync(HttpContext context, string error, string message)

@@ -48,6 +48,52 @@ public sealed class AuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Wrong_credentials_are_throttled_per_client_with_429_and_a_success_clears_it()
+    {
+        async Task<HttpResponseMessage> TokenAsync(string secret) =>
+            await _server.Http.PostAsync("token", ServerFixture.Json($$"""{"keyId":"{{KeyId}}","keySecret":"{{secret}}"}"""), Ct);
+
+        for (var i = 0; i <= TokenAuth.FreeFailures; i++)
+        {
+            using var wrong = await TokenAsync("guess-" + i);
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+        // The failure after the free ones closed /api/token to this address for a while: even the right secret waits.
+        using (var blocked = await TokenAsync(KeySecret))
+        {
+            Assert.Equal((HttpStatusCode)429, blocked.StatusCode);
+            Assert.True(blocked.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+            using var body = JsonDocument.Parse(await blocked.Content.ReadAsStringAsync(Ct));
+            Assert.Contains("Too many failed token requests", body.RootElement.GetProperty("message").GetString());
+            Assert.True(body.RootElement.GetProperty("retryable").GetBoolean());
+        }
+
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        using (var wrongAgain = await TokenAsync("guess-again"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, wrongAgain.StatusCode);
+        }
+        // Each further failure doubles the wait (2 s now): still closed after one more second.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        using (var stillBlocked = await TokenAsync(KeySecret))
+        {
+            Assert.Equal((HttpStatusCode)429, stillBlocked.StatusCode);
+        }
+
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        using (var right = await TokenAsync(KeySecret))
+        {
+            Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+        }
+        // The success cleared the count: the next wrong guess is an ordinary 401 again, and so are the free ones after it.
+        for (var i = 0; i < TokenAuth.FreeFailures; i++)
+        {
+            using var wrong = await TokenAsync("after-" + i);
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task The_client_mints_a_token_and_re_mints_transparently_when_it_expires()
     {
         using var api = _server.NewClient(o => { o.KeyId = KeyId; o.KeySecret = KeySecret; });

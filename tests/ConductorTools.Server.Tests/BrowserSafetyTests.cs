@@ -117,8 +117,9 @@ public sealed class BrowserSafetyTests(ServerFixture server) : IClassFixture<Ser
     [InlineData(400)]
     public async Task Input_nested_too_deep_gets_a_whole_400_naming_the_limit(int levels)
     {
-        await server.Server.Engine.RegisterWorkflowDefAsync(ConductorJson.Deserialize<WorkflowDef>(Workflow)!, overwrite: true, Ct);
-        using var answer = await server.Http.PostAsync("workflow/csrf_wf", ServerFixture.Json(Nested(levels)), Ct);
+        // Its own name: the cross-origin test checks that csrf_wf never gets registered, whichever runs first.
+        await server.Server.Engine.RegisterWorkflowDefAsync(ConductorJson.Deserialize<WorkflowDef>(Workflow.Replace("csrf_wf", "depth_wf"))!, overwrite: true, Ct);
+        using var answer = await server.Http.PostAsync("workflow/depth_wf", ServerFixture.Json(Nested(levels)), Ct);
         Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
         var error = ConductorJson.Deserialize<ErrorResponse>(await answer.Content.ReadAsStringAsync(Ct))!;
         Assert.Contains("64 levels", error.Message);
@@ -127,8 +128,8 @@ public sealed class BrowserSafetyTests(ServerFixture server) : IClassFixture<Ser
     [Fact]
     public async Task Input_at_the_limit_round_trips_through_start_poll_and_get()
     {
-        await server.Server.Engine.RegisterWorkflowDefAsync(ConductorJson.Deserialize<WorkflowDef>(Workflow)!, overwrite: true, Ct);
-        using var start = await server.Http.PostAsync("workflow/csrf_wf", ServerFixture.Json("{\"x\":" + Nested(63) + "}"), Ct);
+        await server.Server.Engine.RegisterWorkflowDefAsync(ConductorJson.Deserialize<WorkflowDef>(Workflow.Replace("csrf_wf", "depth_wf"))!, overwrite: true, Ct);
+        using var start = await server.Http.PostAsync("workflow/depth_wf", ServerFixture.Json("{\"x\":" + Nested(63) + "}"), Ct);
         Assert.Equal(HttpStatusCode.OK, start.StatusCode);
         var id = await start.Content.ReadAsStringAsync(Ct);
         using var poll = await server.Http.GetAsync("tasks/poll/batch/t?count=4&timeout=100", Ct);

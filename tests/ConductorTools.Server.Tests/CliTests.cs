@@ -88,4 +88,58 @@ public sealed class CliTests
         Assert.Contains("could not start", error);
         Assert.DoesNotContain("   at ", error);
     }
+
+    [Fact]
+    public async Task A_damaged_database_is_named_in_one_line_with_what_to_do_and_no_stack_trace()
+    {
+        var directory = Directory.CreateTempSubdirectory("ct-corrupt-");
+        var path = Path.Combine(directory.FullName, "conductor.db");
+        try
+        {
+            await File.WriteAllTextAsync(path, "this is not a SQLite database, only text that looks nothing like one\n" + new string('x', 8192), Ct);
+            using var process = Process.Start(Command("--urls", "http://127.0.0.1:0", "--db", path))!;
+            var output = process.StandardOutput.ReadToEndAsync(Ct);
+            var error = await process.StandardError.ReadToEndAsync(Ct);
+            await process.WaitForExitAsync(Ct);
+            await output;
+
+            Assert.Equal(1, process.ExitCode);
+            var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Assert.StartsWith("conductortools-server could not start: ", line);
+            Assert.Contains(path, line);
+            Assert.Contains("damaged or is not a SQLite database", line);
+            Assert.Contains("Move it aside (or restore it from a backup)", line);
+            Assert.DoesNotContain("   at ", error);
+            Assert.DoesNotContain("writable", line); // not the advice for a file that cannot be opened
+        }
+        finally
+        {
+            try { directory.Delete(recursive: true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
+    public async Task A_database_file_the_engine_creates_itself_is_readable_by_its_owner_only()
+    {
+        if (OperatingSystem.IsWindows()) return; // Unix file modes; Windows ACLs are out of scope
+        var directory = Directory.CreateTempSubdirectory("ct-engine-mode-");
+        var path = Path.Combine(directory.FullName, "sub", "engine.db");
+        try
+        {
+            await using (var engine = Engine.EmbeddedConductor.Open(new Engine.EmbeddedConductorOptions { DatabasePath = path, StartSweeper = false }))
+            {
+                await engine.RegisterTaskDefsAsync([new ConductorTools.Model.TaskDef("engine_mode")], Ct);
+            }
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            foreach (var companion in new[] { path + "-wal", path + "-shm" }.Where(File.Exists))
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(companion));
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { directory.Delete(recursive: true); } catch (IOException) { }
+        }
+    }
 }

@@ -66,7 +66,7 @@ internal sealed partial class Decider
             }
         }
         if (task.Status == ConductorTaskStatus.IN_PROGRESS && task.ResponseTimeoutSeconds != 0
-            && now - task.UpdateTime >= (task.ResponseTimeoutSeconds + task.CallbackAfterSeconds) * 1000)
+            && now - ResponseClock(task, tx.EngineStarted) >= (task.ResponseTimeoutSeconds + task.CallbackAfterSeconds) * 1000)
         {
             // Response timeout ignores the policy: the task is timed out and the retry rules decide (DeciderService.decide).
             MarkTimedOut(tx, task, $"responseTimeout: {task.ResponseTimeoutSeconds} exceeded for taskId: {task.TaskId} with Task Definition: {task.TaskDefName}");
@@ -102,8 +102,19 @@ internal sealed partial class Decider
         tx.Store.Dequeue(task.TaskId!);
     }
 
+    /// <summary>
+    /// Where a task's response timeout counts from: its last update, or the engine's start when that is later. A worker
+    /// whose server was down cannot have sent anything meanwhile, so after a restart every IN_PROGRESS task gets its
+    /// whole <c>responseTimeoutSeconds</c> again (a short downtime does not time out tasks whose workers were only
+    /// waiting for the server; see docs/embedded-engine.md, Time).
+    /// </summary>
+    internal static long ResponseClock(ConductorTask task, long engineStarted) => Math.Max(task.UpdateTime, engineStarted);
+
+    /// <summary><see cref="WakeAt(WorkflowState, long)"/> with response timeouts from the tasks' last updates alone.</summary>
+    public static long? WakeAt(WorkflowState state) => WakeAt(state, 0);
+
     /// <summary>When the sweeper must next look at this workflow (a timeout or a WAIT deadline), or null.</summary>
-    public static long? WakeAt(WorkflowState state)
+    public static long? WakeAt(WorkflowState state, long engineStarted)
     {
         var workflow = state.Workflow;
         if (workflow.Status != WorkflowStatus.RUNNING)
@@ -147,7 +158,7 @@ internal sealed partial class Decider
             }
             if (status == ConductorTaskStatus.IN_PROGRESS && task.ResponseTimeoutSeconds != 0)
             {
-                Consider(task.UpdateTime + (task.ResponseTimeoutSeconds + task.CallbackAfterSeconds) * 1000);
+                Consider(ResponseClock(task, engineStarted) + (task.ResponseTimeoutSeconds + task.CallbackAfterSeconds) * 1000);
             }
         }
         return wake;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ConductorTools.Api;
 using ConductorTools.Model;
 
@@ -8,6 +9,9 @@ namespace ConductorTools.Engine.Execution;
 internal sealed partial class Decider
 {
     /// <summary>Maximum log lines stored per update (Conductor drops the rest).</summary>
+
+    /// <summary>The longest <c>callbackAfterSeconds</c> a result may ask for (about 100 years); more is capped to it.</summary>
+    public const long MaxCallbackAfterSeconds = 100L * 365 * 24 * 3600;
 
     /// <summary>Applies a worker's result. Returns the task as updated, or null when the update was ignored
     /// (terminal task or workflow).</summary>
@@ -32,6 +36,20 @@ internal sealed partial class Decider
             return null;
         }
         var status = result.Status ?? throw ConductorException.BadRequest("Task status cannot be null: set status to IN_PROGRESS, COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR or CANCELED.");
+        var outputSize = result.OutputData is null ? 0 : PayloadLimits.JsonSize(result.OutputData);
+        if (outputSize > PayloadLimits.MaxTaskOutputBytes)
+        {
+            // As conductor-oss's ExternalPayloadStorageUtils: an output over the maximum is not kept and fails the task for good.
+            status = TaskResultStatus.FAILED_WITH_TERMINAL_ERROR;
+            result = new TaskResult(result.WorkflowInstanceId, result.TaskId, status)
+            {
+                WorkerId = result.WorkerId,
+                Logs = result.Logs,
+                ReasonForIncompletion = string.Format(CultureInfo.InvariantCulture,
+                    "The task output is {0:N0} bytes as JSON, more than the permissible {1:N0} KB; store large data elsewhere and pass a reference.",
+                    outputSize, PayloadLimits.MaxTaskOutputBytes / 1024),
+            };
+        }
         task.OutputData = result.OutputData is null ? new Dictionary<string, object?>() : ConductorJson.CloneMap(result.OutputData);
         task.ReasonForIncompletion = Truncate(result.ReasonForIncompletion, 500);
         if (result.WorkerId is not null)
@@ -46,7 +64,9 @@ internal sealed partial class Decider
         {
             task.ExecutionMetadata = ConductorJson.CloneMap(result.ExecutionMetadata);
         }
-        task.CallbackAfterSeconds = result.CallbackAfterSeconds;
+        // conductor-oss takes any value (a huge one overflows its queue's postpone); here it is capped, so the time stays a time.
+        var callback = Math.Min(result.CallbackAfterSeconds, MaxCallbackAfterSeconds);
+        task.CallbackAfterSeconds = callback;
         task.UpdateTime = tx.Now;
         AppendLogs(tx, task.TaskId!, result.Logs);
 
@@ -57,7 +77,7 @@ internal sealed partial class Decider
                 // Back to the queue, visible again after callbackAfterSeconds (WorkflowExecutorOps.updateTask).
                 task.Status = ConductorTaskStatus.SCHEDULED;
                 var queue = QueueName(task.TaskType!, task.Domain);
-                tx.Store.Enqueue(task.TaskId!, queue, tx.Now + result.CallbackAfterSeconds * 1000, state.Workflow.Priority, tx.Now);
+                tx.Store.Enqueue(task.TaskId!, queue, tx.Now + callback * 1000, state.Workflow.Priority, tx.Now);
                 tx.WokenQueues.Add(queue);
             }
             else

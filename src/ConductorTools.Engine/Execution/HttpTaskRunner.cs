@@ -29,6 +29,17 @@ internal sealed class HttpTaskRunner : IDisposable
     /// <summary>How many HTTP calls run at once; more due tasks wait in their queue for a free slot.</summary>
     internal const int MaxConcurrentCalls = 32;
 
+    /// <summary>How many of those may go to one host (host and port) at once, so calls hanging on one host leave slots
+    /// for the others; more due tasks for that host wait in their queue.</summary>
+    internal const int MaxConcurrentCallsPerHost = 8;
+
+    /// <summary>How far past the due tasks it takes a dispatch looks for tasks whose host has a free slot.</summary>
+    private const int HostLookAhead = 256;
+
+    /// <summary>Calls in flight per host (host:port, lower case); changed under <see cref="_dispatching"/> when calls
+    /// start, and by each call when it ends.</summary>
+    private readonly ConcurrentDictionary<string, int> _perHost = new(StringComparer.Ordinal);
+
     private readonly SemaphoreSlim _slots = new(MaxConcurrentCalls, MaxConcurrentCalls);
     private readonly SemaphoreSlim _dispatching = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
@@ -48,11 +59,26 @@ internal sealed class HttpTaskRunner : IDisposable
             {
                 return started;
             }
-            var tasks = await _engine.PollSystemAsync(Operators.Http.Queue, free, cancellationToken).ConfigureAwait(false);
+            // Admitted in this dispatch, per host: the filter runs inside the engine's transaction, which may still roll back.
+            var admitted = new Dictionary<string, int>(StringComparer.Ordinal);
+            bool Admit(ConductorTask candidate)
+            {
+                var host = HostOf(candidate);
+                admitted.TryGetValue(host, out var now);
+                if (host.Length > 0 && (_perHost.TryGetValue(host, out var running) ? running : 0) + now >= MaxConcurrentCallsPerHost)
+                {
+                    return false;
+                }
+                admitted[host] = now + 1;
+                return true;
+            }
+            var tasks = await _engine.PollSystemAsync(Operators.Http.Queue, free, cancellationToken, Admit, HostLookAhead).ConfigureAwait(false);
             foreach (var task in tasks)
             {
                 _slots.Wait(0);
-                var call = Task.Run(() => RunOneAsync(task));
+                var host = HostOf(task);
+                _perHost.AddOrUpdate(host, 1, (_, n) => n + 1);
+                var call = Task.Run(() => RunOneAsync(task, host));
                 _inFlight[call] = true;
                 _ = call.ContinueWith(t => _inFlight.TryRemove(t, out _), TaskScheduler.Default);
                 started.Add(call);
@@ -67,7 +93,7 @@ internal sealed class HttpTaskRunner : IDisposable
 
     /// <summary>One call and its result. Any failure of the call fails this task alone; only stopping the engine leaves
     /// it IN_PROGRESS (queued again when the engine reopens).</summary>
-    private async Task RunOneAsync(ConductorTask task)
+    private async Task RunOneAsync(ConductorTask task, string host)
     {
         try
         {
@@ -94,12 +120,25 @@ internal sealed class HttpTaskRunner : IDisposable
         }
         finally
         {
+            _perHost.AddOrUpdate(host, 0, (_, n) => n - 1);
+            ((ICollection<KeyValuePair<string, int>>)_perHost).Remove(new KeyValuePair<string, int>(host, 0)); // only if still 0
             _slots.Release();
             if (!_stopping.IsCancellationRequested)
             {
                 _engine.WakeSweeper();
             }
         }
+    }
+
+    /// <summary>The host (and port) a task calls, lower case; empty when its URI cannot be read (it fails at once).</summary>
+    private static string HostOf(ConductorTask task)
+    {
+        var input = task.InputData ?? new Dictionary<string, object?>();
+        var request = input.TryGetValue("http_request", out var nested) && nested is IDictionary<string, object?> map ? map : input;
+        return request.TryGetValue("uri", out var value) && value is not null
+            && Uri.TryCreate(Convert.ToString(value, CultureInfo.InvariantCulture), UriKind.Absolute, out var uri) && uri.IsAbsoluteUri
+            ? uri.Authority.ToLowerInvariant()
+            : "";
     }
 
     /// <summary>Cancels the calls in flight and waits for them to end.</summary>

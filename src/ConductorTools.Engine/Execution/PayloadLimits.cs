@@ -20,6 +20,35 @@ internal static class PayloadLimits
     /// input templates).</summary>
     public const int MaxDefinitionDepth = 128;
 
+    /// <summary>The largest task output, as JSON (conductor-oss's default <c>maxTaskOutputPayloadSizeThreshold</c>,
+    /// 10240 KB): a bigger one fails its task with FAILED_WITH_TERMINAL_ERROR, as there (conductor-oss would first move
+    /// outputs over 3 MB to external payload storage, which the embedded engine does not have).</summary>
+    public const long MaxTaskOutputBytes = 10240L * 1024;
+
+    /// <summary>The size of <paramref name="value"/> as UTF-8 JSON, counted without keeping the text.</summary>
+    public static long JsonSize(object? value)
+    {
+        using var counter = new CountingStream();
+        System.Text.Json.JsonSerializer.Serialize(counter, value, ConductorJson.Options);
+        return counter.Length;
+    }
+
+    private sealed class CountingStream : Stream
+    {
+        private long _length;
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _length;
+        public override long Position { get => _length; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => _length += count;
+    }
+
     public static string TooDeep(string what) =>
         $"{what} is nested deeper than {MaxDataDepth} levels, the limit of this server; flatten it, or store the data elsewhere and pass a reference.";
 

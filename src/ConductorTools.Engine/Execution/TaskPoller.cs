@@ -20,9 +20,15 @@ internal sealed class TaskPoller
 
         /// <summary>When something in this queue may next become available (delayed task, rate-limit window), if known.</summary>
         public long? RetryAt { get; set; }
+
+        /// <summary>What each hand-out changed, so that an answer that never reaches its poller can be undone.</summary>
+        public List<TaskClaim.Entry> Claims { get; } = new();
     }
 
-    public PollOutcome Poll(Tx tx, string taskType, string? domain, string? workerId, int count)
+    /// <summary>Hands out up to <paramref name="count"/> due tasks. When <paramref name="stillWanted"/> says the poller
+    /// is gone (its request was aborted), nothing is handed out: a claim nobody receives would hold the task
+    /// IN_PROGRESS until its response timeout.</summary>
+    public PollOutcome Poll(Tx tx, string taskType, string? domain, string? workerId, int count, Func<bool>? stillWanted = null)
     {
         var outcome = new PollOutcome();
         var queue = Decider.QueueName(taskType, domain);
@@ -53,6 +59,14 @@ internal sealed class TaskPoller
                 limited = true;
                 break;
             }
+            if (outcome.Tasks.Count == 0 && stillWanted is not null && !stillWanted())
+            {
+                return outcome;
+            }
+            var queued = tx.Store.QueueEntry(taskId);
+            outcome.Claims.Add(new TaskClaim.Entry(taskId, queue, queued?.VisibleAt ?? tx.Now, queued?.Priority ?? task.WorkflowPriority,
+                queued?.Enqueued ?? tx.Now, task.StartTime, task.FirstStartTime, task.CallbackAfterSeconds, task.WorkerId, task.UpdateTime,
+                task.QueueWaitTime, task.PollCount + 1, tx.Now, workerId));
             task.Status = ConductorTaskStatus.IN_PROGRESS;
             if (task.StartTime == 0)
             {

@@ -36,6 +36,9 @@ internal sealed class Tx
 
     public SqliteStore Store { get; }
 
+    /// <summary>When this engine opened its store (epoch milliseconds): response timeouts count from no earlier.</summary>
+    public long EngineStarted { get; init; }
+
     /// <summary>Epoch milliseconds, fixed for the whole transaction.</summary>
     public long Now { get; }
 

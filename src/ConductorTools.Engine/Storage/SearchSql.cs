@@ -30,6 +30,9 @@ internal sealed class SearchSql
         ["workflowId"] = "workflow_id", ["referenceTaskName"] = "ref_name", ["updateTime"] = "update_time",
     };
 
+    /// <summary>How deep parentheses may nest in a query (each level is a level of recursion here and in SQLite's parser).</summary>
+    public const int MaxNesting = 32;
+
     private readonly List<object?> _arguments = new();
 
     private SearchSql() { }
@@ -64,6 +67,7 @@ internal sealed class SearchSql
         var conditions = new List<string>();
         if (!string.IsNullOrWhiteSpace(request.Query))
         {
+            CheckNesting(request.Query!);
             conditions.Add(query.Expression(request.Query!, columns));
         }
         var freeText = request.FreeText?.Trim();
@@ -88,12 +92,37 @@ internal sealed class SearchSql
                 {
                     throw ConductorException.BadRequest($"Cannot sort by '{pieces[0].Trim()}': the embedded engine sorts by {string.Join(", ", columns.Keys)}.");
                 }
-                var direction = pieces.Length > 1 && pieces[1].Trim().Equals("DESC", StringComparison.OrdinalIgnoreCase) ? "DESC" : "ASC";
+                // field, field:ASC or field:DESC; anything else is refused rather than read as ascending.
+                var direction = pieces.Length == 1 ? "ASC" : pieces[1].Trim().ToUpperInvariant();
+                if (pieces.Length > 2 || direction is not ("ASC" or "DESC"))
+                {
+                    throw ConductorException.BadRequest($"Cannot read the sort '{item.Trim()}': use field, field:ASC or field:DESC, several separated by |.");
+                }
                 parts.Add(column + " " + direction);
             }
             query.OrderBy = string.Join(", ", parts);
         }
         return query;
+    }
+
+    /// <summary>Refuses a query whose parentheses nest deeper than <see cref="MaxNesting"/> (outside quotes).</summary>
+    private static void CheckNesting(string text)
+    {
+        var depth = 0;
+        char? quote = null;
+        foreach (var c in text)
+        {
+            if (quote is not null)
+            {
+                if (c == quote) quote = null;
+            }
+            else if (c is '\'' or '"') quote = c;
+            else if (c == '(' && ++depth > MaxNesting)
+            {
+                throw ConductorException.BadRequest($"The search query nests parentheses deeper than {MaxNesting} levels; simplify it.");
+            }
+            else if (c == ')') depth--;
+        }
     }
 
     private string Add(object? value)
@@ -219,30 +248,92 @@ internal sealed class SearchSql
         if (rest.StartsWith("IN", StringComparison.OrdinalIgnoreCase) && rest.Substring(2).TrimStart().StartsWith("(", StringComparison.Ordinal))
         {
             var open = rest.IndexOf('(');
-            var close = rest.LastIndexOf(')');
-            if (close < open)
+            var close = ClosingParenthesis(rest, open)
+                ?? throw ConductorException.BadRequest($"Missing ')' in: {clause}");
+            var after = rest.Substring(close + 1).Trim();
+            if (after.Length > 0)
             {
-                throw ConductorException.BadRequest($"Missing ')' in: {clause}");
+                throw ConductorException.BadRequest($"Cannot read '{after}' after the IN (...) list in: {clause}");
             }
-            var values = rest.Substring(open + 1, close - open - 1).Split(',').Select(v => Value(v.Trim(), column)).ToList();
+            var values = SplitValues(rest.Substring(open + 1, close - open - 1)).Select(v => Value(v, column, clause)).ToList();
             return column + " IN (" + string.Join(", ", values.Select(Add)) + ")";
         }
         foreach (var op in new[] { ">=", "<=", "!=", "<>", "=", ">", "<" })
         {
             if (rest.StartsWith(op, StringComparison.Ordinal))
             {
-                var value = Value(rest.Substring(op.Length).Trim(), column);
+                var value = Value(rest.Substring(op.Length).Trim(), column, clause);
                 return column + " " + (op == "!=" ? "<>" : op) + " " + Add(value);
             }
         }
         throw ConductorException.BadRequest($"Cannot read the condition '{clause}': use field = value, field IN (a,b), or >, >=, <, <=, !=.");
     }
 
-    private static object? Value(string text, string column)
+    /// <summary>The index of the ')' that closes the '(' at <paramref name="open"/> (quotes skipped), or null.</summary>
+    private static int? ClosingParenthesis(string text, int open)
     {
-        if (text.Length >= 2 && (text[0] == '\'' || text[0] == '"') && text[text.Length - 1] == text[0])
+        var depth = 0;
+        char? quote = null;
+        for (var i = open; i < text.Length; i++)
         {
+            var c = text[i];
+            if (quote is not null)
+            {
+                if (c == quote) quote = null;
+            }
+            else if (c is '\'' or '"') quote = c;
+            else if (c == '(') depth++;
+            else if (c == ')' && --depth == 0) return i;
+        }
+        return null;
+    }
+
+    /// <summary>An IN list's items, split on commas outside quotes.</summary>
+    private static List<string> SplitValues(string list)
+    {
+        var items = new List<string>();
+        var current = new StringBuilder();
+        char? quote = null;
+        foreach (var c in list)
+        {
+            if (quote is null && c == ',')
+            {
+                items.Add(current.ToString().Trim());
+                current.Clear();
+                continue;
+            }
+            if (quote is not null && c == quote) quote = null;
+            else if (quote is null && c is '\'' or '"') quote = c;
+            current.Append(c);
+        }
+        items.Add(current.ToString().Trim());
+        return items;
+    }
+
+    /// <summary>One value: 'single' or "double" quoted (anything inside), or a bare word (no spaces, quotes or
+    /// parentheses). Text that is neither, such as a second word, is refused rather than read into the value.</summary>
+    private static object? Value(string text, string column, string clause)
+    {
+        if (text.Length > 0 && (text[0] == '\'' || text[0] == '"'))
+        {
+            var end = text.IndexOf(text[0], 1);
+            if (end < 0)
+            {
+                throw ConductorException.BadRequest($"Missing closing quote in: {clause}");
+            }
+            if (end != text.Length - 1)
+            {
+                throw ConductorException.BadRequest($"Cannot read '{text.Substring(end + 1).Trim()}' after the value {text.Substring(0, end + 1)} in: {clause}");
+            }
             text = text.Substring(1, text.Length - 2);
+        }
+        else if (text.Length == 0)
+        {
+            throw ConductorException.BadRequest($"A value is missing in: {clause}");
+        }
+        else if (text.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '(' or ')'))
+        {
+            throw ConductorException.BadRequest($"Cannot read the value '{text}' in: {clause}; quote a value that has spaces ('a b').");
         }
         if (column is "version" or "create_time" or "update_time" or "end_time")
         {

@@ -18,7 +18,9 @@ internal sealed class SqliteStore : IDisposable
     private readonly Dictionary<long, WorkflowDef> _definitions = new();
     private SqliteTransaction? _transaction;
 
-    public SqliteStore(string databasePath)
+    public SqliteStore(string databasePath) : this(databasePath, TimeSpan.FromSeconds(10)) { }
+
+    public SqliteStore(string databasePath, TimeSpan busyTimeout)
     {
         var builder = new SqliteConnectionStringBuilder
         {
@@ -37,7 +39,7 @@ internal sealed class SqliteStore : IDisposable
             Execute("PRAGMA journal_mode=WAL;");
             Execute("PRAGMA synchronous=NORMAL;");
         }
-        Execute("PRAGMA busy_timeout=10000;");
+        SetBusyTimeout(busyTimeout);
         // A bigger page cache and memory-mapped reads keep lookups by id cheap as the file grows.
         Execute("PRAGMA cache_size=-65536;");
         Execute("PRAGMA temp_store=MEMORY;");
@@ -98,6 +100,15 @@ CREATE INDEX IF NOT EXISTS ix_task_logs_task ON task_logs(task_id, id);
 
     public void Begin() => _transaction = _connection.BeginTransaction();
 
+    /// <summary>How long an operation waits for another connection's lock before failing with SQLITE_BUSY: SQLite's own
+    /// busy timeout, and Microsoft.Data.Sqlite's retry loop around it (the command timeout, whole seconds, at least 1).</summary>
+    public void SetBusyTimeout(TimeSpan timeout)
+    {
+        var milliseconds = (long)Math.Max(0, timeout.TotalMilliseconds);
+        Execute("PRAGMA busy_timeout=" + milliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + ";");
+        _connection.DefaultTimeout = (int)Math.Max(1, Math.Ceiling(milliseconds / 1000.0));
+    }
+
     public void Commit()
     {
         _transaction?.Commit();
@@ -137,6 +148,7 @@ CREATE INDEX IF NOT EXISTS ix_task_logs_task ON task_logs(task_id, id);
             _commands[sql] = cmd;
         }
         cmd.Transaction = _transaction;
+        cmd.CommandTimeout = _connection.DefaultTimeout;
         cmd.Parameters.Clear();
         foreach (var (name, value) in parameters)
         {
@@ -412,6 +424,13 @@ ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, ref_name = excluded.ref_name, 
     public long? NextVisibleAt(string queueName) =>
         Long("SELECT MIN(visible_at) FROM queue WHERE queue_name = $q", ("$q", queueName));
 
+    /// <summary>A queued task's place in its queue (to put it back where it was), or null when it is not queued.</summary>
+    public (long VisibleAt, int Priority, long Enqueued)? QueueEntry(string taskId)
+    {
+        using var reader = Cmd("SELECT visible_at, priority, enqueued FROM queue WHERE task_id = $id", ("$id", taskId)).ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), reader.GetInt32(1), reader.GetInt64(2)) : null;
+    }
+
     public string? QueueOf(string taskId) => String("SELECT queue_name FROM queue WHERE task_id = $id", ("$id", taskId));
 
     public bool IsQueued(string taskId) => Long("SELECT 1 FROM queue WHERE task_id = $id", ("$id", taskId)) == 1;
@@ -455,10 +474,17 @@ ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, ref_name = excluded.ref_name, 
         }
     }
 
+    /// <summary>At most this many (task type, domain, worker) keys are kept: pollers with ever new worker ids or task
+    /// types cannot grow memory and the table without bound.</summary>
+    public const int MaxPollKeys = 10_000;
+
     public void RecordPoll(string taskType, string? domain, string? workerId, long now)
     {
         var key = (taskType, domain ?? "", workerId ?? "");
-        Polls.TryGetValue(key, out var entry);
+        if (!Polls.TryGetValue(key, out var entry) && Polls.Count >= MaxPollKeys)
+        {
+            ForgetOldestPolls(MaxPollKeys / 10);
+        }
         var persisted = entry.Persisted;
         if (now - persisted >= 1000)
         {
@@ -467,6 +493,17 @@ ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, ref_name = excluded.ref_name, 
             persisted = now;
         }
         Polls[key] = (now, persisted);
+    }
+
+    /// <summary>Forgets the <paramref name="count"/> least recently polled keys, in memory and in the table.</summary>
+    private void ForgetOldestPolls(int count)
+    {
+        foreach (var pair in Polls.OrderBy(p => p.Value.Last).Take(count).ToList())
+        {
+            Polls.Remove(pair.Key);
+            NonQuery("DELETE FROM poll_data WHERE task_type = $t AND domain = $d AND worker_id = $w",
+                ("$t", pair.Key.Type), ("$d", pair.Key.Domain), ("$w", pair.Key.Worker));
+        }
     }
 
     public long? LastPollTime(string taskType, string domain)

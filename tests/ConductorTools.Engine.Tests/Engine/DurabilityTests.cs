@@ -40,7 +40,9 @@ public sealed class DurabilityTests
                 Assert.Equal(taskId, task.OutputData!["by"]);
             }
 
-            // Tasks that were in flight at the kill time out (their workers are gone) and are retried; every workflow finishes.
+            // Tasks that were in flight at the kill time out (their workers are gone) once their response timeout (5 s)
+            // has passed since the restart, and are retried; every workflow finishes.
+            clock.Advance(TimeSpan.FromSeconds(6));
             await engine.SweepAsync(Ct);
             for (var round = 0; round < 100; round++)
             {
