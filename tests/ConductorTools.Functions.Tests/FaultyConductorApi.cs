@@ -24,6 +24,9 @@ public class FaultyConductorApi : DispatchProxy
         return (api, faults);
     }
 
+    /// <summary>Every call made through the wrapper, per method name (injected failures included).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, int> Calls { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Fails the next <paramref name="times"/> calls of every method whose name starts with <paramref name="methodPrefix"/>.</summary>
     public void FailNext(string methodPrefix, int times)
     {
@@ -33,6 +36,7 @@ public class FaultyConductorApi : DispatchProxy
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         ArgumentNullException.ThrowIfNull(targetMethod);
+        Calls.AddOrUpdate(targetMethod.Name, 1, (_, n) => n + 1);
         lock (_gate)
         {
             foreach (var prefix in _failuresLeft.Keys.ToList())
