@@ -27,17 +27,4 @@ public static class ConductorCredentials
             _ => null,
         };
     }
-
-    /// <summary>
-    /// The credential for an identity-based storage connection (<c>&lt;name&gt;__accountName</c> or <c>__queueServiceUri</c>,
-    /// the way the Functions host reads it: <c>&lt;name&gt;__clientId</c> picks a user-assigned identity); null for a
-    /// connection string.
-    /// </summary>
-    public static TokenCredential? ForStorage(Func<string, string?> setting, string connectionName)
-    {
-        ArgumentNullException.ThrowIfNull(setting);
-        if (!string.IsNullOrWhiteSpace(setting(connectionName))) return null;
-        var clientId = setting(connectionName + "__clientId");
-        return new ManagedIdentityCredential(string.IsNullOrWhiteSpace(clientId) ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId));
-    }
 }

@@ -43,8 +43,8 @@ public static class ConductorWorkersServices
             sp.GetRequiredService<TimeProvider>()));
 
         // The fan-out: the dispatcher and its queues, on the queue trigger's storage connection (made on first dispatch).
-        services.AddSingleton(sp => StorageFanOutQueue.ServiceFromSettings(key => configuration[key], StorageSettings.ConnectionName,
-            ConductorCredentials.ForStorage(key => configuration[key], StorageSettings.ConnectionName)));
+        // (Identity-based storage, AzureWebJobsStorage__accountName, uses the app's managed identity, as the trigger does.)
+        services.AddSingleton(sp => StorageFanOutQueue.ServiceFromSettings(key => configuration[key], StorageSettings.ConnectionName));
         services.AddSingleton<Func<string, IFanOutQueue>>(sp =>
         {
             var queues = new System.Collections.Concurrent.ConcurrentDictionary<string, IFanOutQueue>(StringComparer.Ordinal);

@@ -48,11 +48,15 @@ public sealed class StorageFanOutQueue : IFanOutQueue
         return new StorageFanOutQueue(service.GetQueueClient(queueName), service.GetQueueClient(queueName + PoisonSuffix));
     }
 
+    /// <summary>The queue <paramref name="queueName"/> of the account a connection string names (<c>UseDevelopmentStorage=true</c>: Azurite).</summary>
+    public static StorageFanOutQueue FromConnectionString(string connectionString, string queueName) =>
+        For(ServiceFromSettings(k => k == "connection" ? connectionString : null, "connection"), queueName);
+
     /// <summary>
     /// The queue service of a Functions connection setting, the way the queue trigger finds it: <c>&lt;name&gt;</c> holds a
     /// connection string (<c>UseDevelopmentStorage=true</c> for Azurite); or, identity-based, <c>&lt;name&gt;__queueServiceUri</c>
-    /// or <c>&lt;name&gt;__accountName</c> with <paramref name="credential"/> (the app's managed identity; it needs the
-    /// Storage Queue Data Contributor role).
+    /// or <c>&lt;name&gt;__accountName</c> with <paramref name="credential"/>, by default the app's managed identity
+    /// (<c>&lt;name&gt;__clientId</c> for a user-assigned one), which needs the Storage Queue Data Contributor role.
     /// </summary>
     /// <exception cref="ConductorSettingsException">No usable connection setting.</exception>
     public static QueueServiceClient ServiceFromSettings(Func<string, string?> setting, string connectionName = "AzureWebJobsStorage", TokenCredential? credential = null)
@@ -77,8 +81,9 @@ public sealed class StorageFanOutQueue : IFanOutQueue
             throw new ConductorSettingsException(new[] { $"{connectionName} is not set: the fan-out queue needs a storage connection string (UseDevelopmentStorage=true for Azurite), or {connectionName}__accountName / {connectionName}__queueServiceUri with the app's identity." });
         if (!Uri.TryCreate(uri, UriKind.Absolute, out var serviceUri))
             throw new ConductorSettingsException(new[] { $"{connectionName}__queueServiceUri '{uri}' is not an absolute URL, e.g. https://<account>.queue.core.windows.net." });
-        if (credential is null)
-            throw new ConductorSettingsException(new[] { $"{connectionName} is identity-based ({serviceUri}) but no credential is available here: use a connection string, or run where the app's managed identity is." });
+        credential ??= Get(connectionName + "__clientId") is { } clientId
+            ? new Azure.Identity.ManagedIdentityCredential(Azure.Identity.ManagedIdentityId.FromUserAssignedClientId(clientId))
+            : new Azure.Identity.ManagedIdentityCredential(Azure.Identity.ManagedIdentityId.SystemAssigned);
         return new QueueServiceClient(serviceUri, credential, Options());
     }
 

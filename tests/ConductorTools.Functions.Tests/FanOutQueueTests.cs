@@ -123,10 +123,12 @@ public sealed class FanOutQueueTests
         Assert.Equal("devstoreaccount1", local.AccountName);
         var missing = Assert.Throws<ConductorSettingsException>(() => StorageFanOutQueue.ServiceFromSettings(_ => null));
         Assert.Contains("AzureWebJobsStorage is not set", missing.Message, StringComparison.Ordinal);
-        var identity = Assert.Throws<ConductorSettingsException>(() => StorageFanOutQueue.ServiceFromSettings(k => k == "AzureWebJobsStorage__accountName" ? "acct" : null));
-        Assert.Contains("identity-based", identity.Message, StringComparison.Ordinal);
-        var withIdentity = StorageFanOutQueue.ServiceFromSettings(k => k == "AzureWebJobsStorage__accountName" ? "acct" : null, credential: new Azure.Identity.ManagedIdentityCredential(Azure.Identity.ManagedIdentityId.SystemAssigned));
+        // Identity-based, as the trigger reads it: the account (or the queue service URI) and the app's managed identity.
+        var withIdentity = StorageFanOutQueue.ServiceFromSettings(k => k == "AzureWebJobsStorage__accountName" ? "acct" : null);
         Assert.Equal(new Uri("https://acct.queue.core.windows.net/"), withIdentity.Uri);
+        var byUri = StorageFanOutQueue.ServiceFromSettings(k => k switch { "AzureWebJobsStorage__queueServiceUri" => "https://other.queue.core.windows.net", "AzureWebJobsStorage__clientId" => "00000000-0000-0000-0000-000000000002", _ => null });
+        Assert.Equal("other", byUri.AccountName);
+        Assert.Throws<ConductorSettingsException>(() => StorageFanOutQueue.ServiceFromSettings(k => k == "AzureWebJobsStorage__queueServiceUri" ? "not a url" : null));
         Assert.Throws<ConductorSettingsException>(() => StorageFanOutQueue.ServiceFromSettings(k => k == "AzureWebJobsStorage" ? "nonsense" : null));
     }
 }
