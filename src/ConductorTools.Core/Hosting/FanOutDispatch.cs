@@ -57,8 +57,8 @@ public sealed record FanOutPlan(int Messages, int CyclesNeeded, IReadOnlyDiction
 /// starts (<see cref="FanOutRequest.InvocationLength"/>), so it is counted as in flight until its cycle is over; one never taken
 /// expires. Messages cannot pile up behind a slow consumer: those waiting count against the next dispatch.</item>
 /// <item>A duplicate message (at-least-once delivery) only starts one extra bounded cycle, which finds the queue empty and
-/// returns; a cycle never throws for server errors, so a message goes to the poison queue only for a settings error,
-/// which the first failing invocation already reports.</item>
+/// returns; a cycle never throws for server errors, so a message goes to the poison queue only for a settings error
+/// (which the first failing invocation already reports) or when it is not a work message (<see cref="FanOutMessageException"/>).</item>
 /// </list>
 /// </summary>
 public static class FanOutDispatch

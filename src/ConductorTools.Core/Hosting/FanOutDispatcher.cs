@@ -52,14 +52,14 @@ public sealed partial class FanOutDispatcher
     {
         if (string.IsNullOrWhiteSpace(group)) throw new ArgumentException("A task-type group name is required (\"default\" for task types in no group).", nameof(group));
         var settings = _cycles.Settings;
-        var queueName = settings.FanOutQueueFor(group);
         var none = new Dictionary<string, int>();
         if (settings.DispatchMode != DispatchMode.FanOut)
         {
             LogOff(_logger, group, ConductorHostSettings.DispatchModeKey);
-            return new FanOutDispatchResult(group, queueName, Array.Empty<string>(), none, 0, null, Array.Empty<FanOutMessage>(),
+            return new FanOutDispatchResult(group, "", Array.Empty<string>(), none, 0, null, Array.Empty<FanOutMessage>(),
                 $"fan-out is off ({ConductorHostSettings.DispatchModeKey} is {settings.DispatchMode}): nothing dispatched");
         }
+        var queueName = settings.FanOutQueueFor(group);
 
         var workers = _cycles.WorkersFor(group);
         var taskTypes = workers.Select(w => w.TaskType).ToList();

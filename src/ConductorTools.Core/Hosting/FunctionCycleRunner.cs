@@ -126,7 +126,7 @@ public sealed partial class FunctionCycleRunner
         {
             parsed = FanOutMessage.Parse(message);
             if (!string.Equals(parsed.Group, group, StringComparison.Ordinal))
-                throw new FanOutMessageException($"The work message is for group '{parsed.Group}' but this function works on '{group}': each group has its own queue ({_settings.FanOutQueueFor(group)} here).");
+                throw new FanOutMessageException($"The work message is for group '{parsed.Group}' but this function works on '{group}': each group has its own queue, and this function's is not that group's.");
         }
         catch (FanOutMessageException e)
         {
