@@ -4,14 +4,14 @@ using ConductorTools.Model;
 
 namespace ConductorTools.Engine;
 
-/// <summary>Task and workflow definitions (protocol §2.1).</summary>
+/// <summary>Task and workflow definitions (conductor-oss rest/.../controllers/MetadataResource.java).</summary>
 public sealed partial class EmbeddedConductor
 {
     public Task RegisterTaskDefsAsync(IReadOnlyList<TaskDef> taskDefs, CancellationToken cancellationToken = default)
     {
         if (taskDefs is null || taskDefs.Count == 0)
         {
-            throw ConductorException.BadRequest("Validation failed, check below errors for detail.",
+            throw ConductorException.BadRequest(DefinitionChecks.Message,
                 new[] { new ValidationError("registerTaskDef.taskDefinitions", "TaskDefList cannot be empty or null") });
         }
         DefinitionChecks.ThrowIfInvalid(taskDefs, "registerTaskDef.taskDefinitions");
@@ -92,7 +92,7 @@ public sealed partial class EmbeddedConductor
     {
         if (workflowDefs is null || workflowDefs.Count == 0)
         {
-            throw ConductorException.BadRequest("Validation failed, check below errors for detail.",
+            throw ConductorException.BadRequest(DefinitionChecks.Message,
                 new[] { new ValidationError("update.workflowDefs", "WorkflowDef list name cannot be null or empty") });
         }
         return await RunAsync(tx =>

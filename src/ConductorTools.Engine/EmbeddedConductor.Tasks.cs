@@ -4,7 +4,7 @@ using ConductorTools.Model;
 
 namespace ConductorTools.Engine;
 
-/// <summary>Polling, updates, logs and queues (protocol §2.3, §4.2, §4.3).</summary>
+/// <summary>Polling, updates, logs and queues (conductor-oss rest/.../controllers/TaskResource.java).</summary>
 public sealed partial class EmbeddedConductor
 {
     /// <summary>Conductor's cap on a batch poll's server-side wait.</summary>
@@ -110,7 +110,7 @@ public sealed partial class EmbeddedConductor
         }
         if (errors.Count > 0)
         {
-            throw ConductorException.BadRequest("Validation failed, check below errors for detail.", errors);
+            throw ConductorException.BadRequest(DefinitionChecks.Message, errors);
         }
     }
 
@@ -140,7 +140,8 @@ public sealed partial class EmbeddedConductor
             ApplyMerged(tx, task, status, output, null);
         }, cancellationToken);
 
-    /// <summary>Conductor's "update by reference name": the given output is merged into the task's existing output (§8.6).</summary>
+    /// <summary>Conductor's "update by reference name": the given output is merged into the task's existing output (conductor-oss
+    /// core/.../service/TaskServiceImpl.java, updateTask by workflowId and taskRefName).</summary>
     private void ApplyMerged(Tx tx, ConductorTask task, TaskResultStatus status, IDictionary<string, object?>? output, string? workerId)
     {
         PayloadLimits.CheckData(output, "The task output");

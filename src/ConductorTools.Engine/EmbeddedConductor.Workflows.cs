@@ -4,7 +4,7 @@ using ConductorTools.Model;
 
 namespace ConductorTools.Engine;
 
-/// <summary>Workflow executions (protocol §2.2, §4.10, §4.11).</summary>
+/// <summary>Workflow executions (conductor-oss rest/.../controllers/WorkflowResource.java).</summary>
 public sealed partial class EmbeddedConductor
 {
     public async Task<string> StartWorkflowAsync(StartWorkflowRequest request, CancellationToken cancellationToken = default)
@@ -90,7 +90,7 @@ public sealed partial class EmbeddedConductor
                     workflow.ReasonForIncompletion = reason ?? workflow.ReasonForIncompletion;
                     return;
                 default:
-                    // The API terminate never starts the failure workflow in conductor-oss (§8.10).
+                    // The API terminate never starts the failure workflow in conductor-oss (WorkflowExecutorOps.terminateWorkflow(workflowId, reason)).
                     _decider.EndWorkflow(tx, state, WorkflowStatus.TERMINATED, reason, null, triggerFailureWorkflow: false);
                     return;
             }

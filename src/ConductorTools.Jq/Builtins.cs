@@ -254,35 +254,21 @@ internal static class Builtins
     /// <summary>Depth-first `def r: ., (f | select(cond) | r); r` without recursion on the call stack.</summary>
     internal static IEnumerable<JV> Recurse(JV input, Node f, Node? cond, Env env, Ctx ctx, Node? whileCond = null)
     {
-        if (whileCond != null && !whileCond.Eval(input, env, ctx).Any(x => x.IsTruthy)) yield break;
-        yield return input;
-        var stack = new Stack<IEnumerator<JV>>();
-        stack.Push(f.Eval(input, env, ctx).GetEnumerator());
-        try
-        {
-            while (stack.Count > 0)
-            {
-                var top = stack.Peek();
-                if (!top.MoveNext()) { top.Dispose(); stack.Pop(); continue; }
-                var v = top.Current;
-                ctx.Step();
-                if (cond != null && !cond.Eval(v, env, ctx).Any(x => x.IsTruthy)) continue;
-                if (whileCond != null && !whileCond.Eval(v, env, ctx).Any(x => x.IsTruthy)) continue;
-                yield return v;
-                stack.Push(f.Eval(v, env, ctx).GetEnumerator());
-            }
-        }
-        finally
-        {
-            while (stack.Count > 0) stack.Pop().Dispose();
-        }
+        bool Holds(Node? test, JV v) => test == null || test.Eval(v, env, ctx).Any(x => x.IsTruthy);
+        if (!Holds(whileCond, input)) yield break;
+        foreach (var v in DepthFirst(input, v => f.Eval(v, env, ctx), v => Holds(cond, v) && Holds(whileCond, v), ctx)) yield return v;
     }
 
-    private static IEnumerable<PV> RecursePaths(PV input, Node f, Env env, Ctx ctx, Node? cond = null)
+    private static IEnumerable<PV> RecursePaths(PV input, Node f, Env env, Ctx ctx, Node? cond = null) =>
+        DepthFirst(input, v => f.Paths(v, env, ctx), v => cond == null || cond.Eval(v.V, env, ctx).Any(x => x.IsTruthy), ctx);
+
+    /// <summary><paramref name="root"/>, then depth first what <paramref name="children"/> gives for each value that
+    /// <paramref name="keep"/> accepts (a value not kept is neither yielded nor descended into), with an explicit stack.</summary>
+    private static IEnumerable<T> DepthFirst<T>(T root, Func<T, IEnumerable<T>> children, Func<T, bool> keep, Ctx ctx)
     {
-        yield return input;
-        var stack = new Stack<IEnumerator<PV>>();
-        stack.Push(f.Paths(input, env, ctx).GetEnumerator());
+        yield return root;
+        var stack = new Stack<IEnumerator<T>>();
+        stack.Push(children(root).GetEnumerator());
         try
         {
             while (stack.Count > 0)
@@ -291,9 +277,9 @@ internal static class Builtins
                 if (!top.MoveNext()) { top.Dispose(); stack.Pop(); continue; }
                 var v = top.Current;
                 ctx.Step();
-                if (cond != null && !cond.Eval(v.V, env, ctx).Any(x => x.IsTruthy)) continue;
+                if (!keep(v)) continue;
                 yield return v;
-                stack.Push(f.Paths(v, env, ctx).GetEnumerator());
+                stack.Push(children(v).GetEnumerator());
             }
         }
         finally

@@ -235,25 +235,8 @@ internal sealed class TryNode : Node
 
     public override IEnumerable<JV> Eval(JV input, Env env, Ctx ctx)
     {
-        IEnumerator<JV>? e = null;
         JqException? error = null;
-        try { e = _body.Eval(input, env, ctx).GetEnumerator(); }
-        catch (JqException ex) when (Catchable(ex)) { error = ex; }
-        if (e != null)
-        {
-            using (e)
-            {
-                while (true)
-                {
-                    try
-                    {
-                        if (!e.MoveNext()) break;
-                    }
-                    catch (JqException ex) when (Catchable(ex)) { error = ex; break; }
-                    yield return e.Current;
-                }
-            }
-        }
+        foreach (var v in UntilCaught(() => _body.Eval(input, env, ctx), ex => error = ex)) yield return v;
         if (error != null && _catch != null)
         {
             // jq 1.6: error(null) caught yields null.
@@ -263,27 +246,30 @@ internal sealed class TryNode : Node
 
     public override IEnumerable<PV> Paths(PV input, Env env, Ctx ctx)
     {
-        IEnumerator<PV>? e = null;
         JqException? error = null;
-        try { e = _body.Paths(input, env, ctx).GetEnumerator(); }
-        catch (JqException ex) when (Catchable(ex)) { error = ex; }
-        if (e != null)
-        {
-            using (e)
-            {
-                while (true)
-                {
-                    try
-                    {
-                        if (!e.MoveNext()) break;
-                    }
-                    catch (JqException ex) when (Catchable(ex)) { error = ex; break; }
-                    yield return e.Current;
-                }
-            }
-        }
+        foreach (var v in UntilCaught(() => _body.Paths(input, env, ctx), ex => error = ex)) yield return v;
         if (error != null && _catch != null)
             foreach (var v in _catch.Paths(new PV(input.P, error.CatchValue), env, ctx)) yield return v;
+    }
+
+    /// <summary>What <paramref name="body"/> yields until it raises a catchable error, which goes to <paramref name="caught"/>
+    /// (C# cannot yield inside a try with a catch, so each step is guarded on its own).</summary>
+    private static IEnumerable<T> UntilCaught<T>(Func<IEnumerable<T>> body, Action<JqException> caught)
+    {
+        IEnumerator<T> e;
+        try { e = body().GetEnumerator(); }
+        catch (JqException ex) when (Catchable(ex)) { caught(ex); yield break; }
+        using (e)
+        {
+            while (true)
+            {
+                var more = false;
+                try { more = e.MoveNext(); }
+                catch (JqException ex) when (Catchable(ex)) { caught(ex); }
+                if (!more) yield break;
+                yield return e.Current;
+            }
+        }
     }
 }
 

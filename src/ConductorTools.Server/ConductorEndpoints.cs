@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Routing;
 namespace ConductorTools.Server;
 
 /// <summary>
-/// The conductor-oss REST surface (protocol reference §1–§2) mapped onto an <see cref="IConductorApi"/>: same paths,
+/// The conductor-oss REST surface (conductor-oss rest/.../controllers/*Resource.java) mapped onto an <see cref="IConductorApi"/>: same paths,
 /// query parameters and defaults, status codes (204 vs <c>[]</c>, 204 on retry/restart) and content types
 /// (text/plain ids). Semantics live in the engine; this file only translates HTTP.
 /// </summary>

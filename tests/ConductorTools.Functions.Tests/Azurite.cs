@@ -46,8 +46,8 @@ public sealed class Azurite : IAsyncDisposable
     /// <summary>The assembly's Azurite, started on first use (and stopped when the test process ends).</summary>
     public static async Task<Azurite> SharedAsync(CancellationToken cancellationToken)
     {
-        var node = OnPath("node");
-        var npm = OnPath("npm");
+        var node = RepositoryPaths.OnPath("node");
+        var npm = RepositoryPaths.OnPath("npm");
         Assert.SkipWhen(node is null || npm is null, "node and npm are not on PATH, so Azurite (the storage emulator) cannot run here.");
         await Gate.WaitAsync(cancellationToken);
         try
@@ -64,7 +64,7 @@ public sealed class Azurite : IAsyncDisposable
     }
 
     /// <summary>The folder holding package.json / package-lock.json (and node_modules once installed).</summary>
-    public static string PackageDirectory => Path.Combine(DeadlineTests.RepoRoot(), "tests", "ConductorTools.Functions.Tests", "azurite");
+    public static string PackageDirectory => RepositoryPaths.Combine("tests", "ConductorTools.Functions.Tests", "azurite");
 
     private static string MainScript => Path.Combine(PackageDirectory, "node_modules", "azurite", "dist", "src", "queue", "main.js");
 
@@ -175,19 +175,6 @@ public sealed class Azurite : IAsyncDisposable
 
     /// <summary>What Azurite printed (for failure messages).</summary>
     public Task<string> OutputAsync() => _output;
-
-    internal static string? OnPath(string name)
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            foreach (var candidate in OperatingSystem.IsWindows() ? new[] { name + ".cmd", name + ".exe", name } : new[] { name })
-            {
-                var path = Path.Combine(dir, candidate);
-                if (File.Exists(path)) return path;
-            }
-        }
-        return null;
-    }
 
     private static async Task<(int, string)> RunAsync(string file, IEnumerable<string> args, string directory, TimeSpan timeout, CancellationToken cancellationToken)
     {

@@ -6,16 +6,7 @@ public class DeadlineTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 22, 10, 0, 0, TimeSpan.Zero);
 
-    private static ConductorHostSettings Settings(params (string Key, string Value)[] extra)
-    {
-        var values = new Dictionary<string, string?>
-        {
-            [ConductorHostSettings.ServerUrlKey] = "http://127.0.0.1:8080/api",
-            [ConductorHostSettings.PollScheduleKey] = "0 */1 * * * *",
-        };
-        foreach (var (k, v) in extra) values[k] = v;
-        return ConductorHostSettings.Bind(k => values.TryGetValue(k, out var v) ? v : null);
-    }
+    private static ConductorHostSettings Settings(params (string Key, string Value)[] extra) => TestSettings.Bind(extra);
 
     [Theory]
     [InlineData(null, HostingPlan.Unknown)]
@@ -49,7 +40,6 @@ public class DeadlineTests
         Assert.Equal(TimeSpan.FromMinutes(10), timeout!.Value);
         var d = CycleDeadline.Compute(Start, Settings((ConductorHostSettings.SafetyMarginKey, "00:01:00")), timeout);
         Assert.Equal(Start + TimeSpan.FromMinutes(9), d.Deadline);
-        Assert.Equal(Start + TimeSpan.FromMinutes(8.5), d.StopPollingAt(TimeSpan.FromSeconds(30)));
         Assert.Equal(Start + TimeSpan.FromMinutes(8), d.PollUntil); // default drain timeout: 60 s
         Assert.Contains("host.json functionTimeout", d.ToString(), StringComparison.Ordinal);
     }
@@ -123,7 +113,7 @@ public class DeadlineTests
     [Fact]
     public void The_shipped_host_json_files_parse_and_fit_every_plan()
     {
-        var root = RepoRoot();
+        var root = RepositoryPaths.Root;
         foreach (var path in new[] { Path.Combine(root, "functions", "host.json"), Path.Combine(root, "functions", "powershell", "host.json") })
         {
             var timeout = FunctionTimeout.FromHostJsonFile(path);
@@ -134,10 +124,4 @@ public class DeadlineTests
         }
     }
 
-    internal static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ConductorTools.slnx"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("ConductorTools.slnx not found above " + AppContext.BaseDirectory);
-    }
 }

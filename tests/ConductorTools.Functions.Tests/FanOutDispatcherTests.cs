@@ -20,7 +20,8 @@ public sealed class FanOutDispatcherTests : IAsyncLifetime
     private LocalConductorServer _server = null!;
     private HttpConductorApi _http = null!;
     private IConductorApi _client = null!;
-    private FaultyConductorApi _calls = null!;
+    private FaultyApi _faults = null!;
+    private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly ListLoggerProvider _logs = new();
     private ILoggerFactory _loggerFactory = null!;
 
@@ -28,7 +29,9 @@ public sealed class FanOutDispatcherTests : IAsyncLifetime
     {
         _server = await LocalConductorServer.StartAsync(new LocalConductorServerOptions { Urls = "http://127.0.0.1:0", DatabasePath = ":memory:" });
         _http = new HttpConductorApi(new ConductorClientOptions { ServerUrl = _server.ApiUrl });
-        (_client, _calls) = FaultyConductorApi.Wrap(_http);
+        (_client, _faults) = FaultyApi.Wrap(_http);
+        // Every call made through the wrapper, per method name (the injected failures included).
+        _faults.Before = name => _calls.AddOrUpdate(name, 1, (_, n) => n + 1);
         _loggerFactory = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Debug));
         await _http.RegisterTaskDefsAsync([new TaskDef(TaskType)]);
         await _http.RegisterWorkflowDefAsync(new WorkflowDef
@@ -85,8 +88,8 @@ public sealed class FanOutDispatcherTests : IAsyncLifetime
             Assert.True(result.Plan!.IsIdle);
             Assert.Equal(1, result.ConductorCalls);
         }
-        Assert.Equal(3, _calls.Calls.Values.Sum());
-        Assert.Equal(3, _calls.Calls[nameof(IConductorApi.GetQueueSizesAsync)]);
+        Assert.Equal(3, _calls.Values.Sum());
+        Assert.Equal(3, _calls[nameof(IConductorApi.GetQueueSizesAsync)]);
         Assert.Equal(0, queues.Operations);
         Assert.Contains(_logs.Messages, m => m.Message == "Conductor fan-out [default]: no backlog, nothing dispatched");
     }
@@ -100,7 +103,7 @@ public sealed class FanOutDispatcherTests : IAsyncLifetime
         var result = await dispatcher.DispatchAsync(ConductorHostSettings.DefaultGroup, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Empty(result.Sent);
         Assert.Contains("fan-out is off", result.Outcome, StringComparison.Ordinal);
-        Assert.Empty(_calls.Calls);
+        Assert.Empty(_calls);
         Assert.Equal(0, queues.Operations);
     }
 
@@ -112,7 +115,7 @@ public sealed class FanOutDispatcherTests : IAsyncLifetime
         var result = await cycles.RunTimerAsync(ConductorHostSettings.DefaultGroup, cancellationToken: TestContext.Current.CancellationToken);
         Assert.NotNull(result.Skipped);
         Assert.Equal(0, result.Summary.Polled);
-        Assert.False(_calls.Calls.ContainsKey(nameof(IConductorApi.BatchPollAsync)));
+        Assert.False(_calls.ContainsKey(nameof(IConductorApi.BatchPollAsync)));
     }
 
     [Fact]
@@ -141,7 +144,7 @@ public sealed class FanOutDispatcherTests : IAsyncLifetime
         var second = await dispatcher.DispatchAsync(ConductorHostSettings.DefaultGroup, TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
         Assert.Equal(3, second.InFlight);
         Assert.Empty(second.Sent);
-        Assert.Equal(2, _calls.Calls[nameof(IConductorApi.GetQueueSizesAsync)]);
+        Assert.Equal(2, _calls[nameof(IConductorApi.GetQueueSizesAsync)]);
     }
 
     [Fact]
@@ -158,7 +161,7 @@ public sealed class FanOutDispatcherTests : IAsyncLifetime
     public async Task A_server_failure_is_logged_and_nothing_is_dispatched()
     {
         var (dispatcher, _, queues) = Dispatcher(Settings());
-        _calls.FailNext(nameof(IConductorApi.GetQueueSizesAsync), 1);
+        _faults.FailNext(nameof(IConductorApi.GetQueueSizesAsync), 1);
         var result = await dispatcher.DispatchAsync(ConductorHostSettings.DefaultGroup, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Empty(result.Sent);
         Assert.StartsWith("could not read the backlog", result.Outcome, StringComparison.Ordinal);
@@ -175,7 +178,7 @@ public sealed class FanOutDispatcherTests : IAsyncLifetime
         var wrongGroup = FanOutMessage.Create("media", DateTimeOffset.UtcNow).ToJson();
         var error = await Assert.ThrowsAsync<FanOutMessageException>(() => cycles.RunForMessageAsync(wrongGroup, ConductorHostSettings.DefaultGroup, TestContext.Current.CancellationToken));
         Assert.Contains("group 'media'", error.Message, StringComparison.Ordinal);
-        Assert.False(_calls.Calls.ContainsKey(nameof(IConductorApi.BatchPollAsync)));
+        Assert.False(_calls.ContainsKey(nameof(IConductorApi.BatchPollAsync)));
         Assert.Equal(6, _logs.Messages.Count(m => m.Level == LogLevel.Error && m.Message.Contains("not a work message", StringComparison.Ordinal)));
     }
 
@@ -196,7 +199,7 @@ public sealed class FanOutDispatcherTests : IAsyncLifetime
     [Fact]
     public void Settings_choose_the_mode_and_name_one_queue_per_group()
     {
-        var timer = FunctionCycleTestsSettings(null);
+        var timer = TestSettings.Bind();
         Assert.Equal(DispatchMode.Timer, timer.DispatchMode);
         Assert.Equal("conductor-cycles", timer.FanOutQueueFor("default"));
         Assert.Equal("conductor-cycles-media", timer.FanOutQueueFor("Media"));
@@ -242,15 +245,6 @@ public sealed class FanOutDispatcherTests : IAsyncLifetime
         request.InvocationLength = TimeSpan.FromSeconds(-1);
         Assert.Throws<ArgumentException>(() => FanOutDispatch.Plan(request));
     }
-
-    private static ConductorHostSettings FunctionCycleTestsSettings(string? mode) =>
-        ConductorHostSettings.Bind(k => k switch
-        {
-            ConductorHostSettings.ServerUrlKey => "http://127.0.0.1:8080/api",
-            ConductorHostSettings.PollScheduleKey => "0 */1 * * * *",
-            ConductorHostSettings.DispatchModeKey => mode,
-            _ => null,
-        });
 
     /// <summary>In-memory fan-out queues that count every operation.</summary>
     internal sealed class MemoryQueues

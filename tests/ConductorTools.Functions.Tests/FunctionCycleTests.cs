@@ -20,7 +20,7 @@ public sealed class FunctionCycleTests : IAsyncLifetime
     private const string SlowTaskType = "slow_task";
     private LocalConductorServer _server = null!;
     private HttpConductorApi _http = null!;
-    private FaultyConductorApi _faults = null!;
+    private FaultyApi _faults = null!;
     private IConductorApi _client = null!;
     private readonly ListLoggerProvider _logs = new();
     private ILoggerFactory _loggerFactory = null!;
@@ -29,17 +29,12 @@ public sealed class FunctionCycleTests : IAsyncLifetime
     {
         _server = await LocalConductorServer.StartAsync(new LocalConductorServerOptions { Urls = "http://127.0.0.1:0", DatabasePath = ":memory:" });
         _http = new HttpConductorApi(new ConductorClientOptions { ServerUrl = _server.ApiUrl });
-        (_client, _faults) = FaultyConductorApi.Wrap(_http);
+        (_client, _faults) = FaultyApi.Wrap(_http);
         _loggerFactory = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Information));
 
-        await _client.RegisterTaskDefsAsync([new TaskDef(SampleWorkers.GreetTaskType), new TaskDef(SlowTaskType)]);
         foreach (var type in new[] { SampleWorkers.GreetTaskType, SlowTaskType })
         {
-            await _client.RegisterWorkflowDefAsync(new WorkflowDef
-            {
-                Name = type + "_flow",
-                Tasks = [new WorkflowTask { Name = type, TaskReferenceName = type + "_ref", InputParameters = new() { ["name"] = "Ada" } }],
-            }, overwrite: true);
+            await OneTaskWorkflow.RegisterAsync(_client, type, workflowName: type + "_flow", taskInput: new Dictionary<string, object?> { ["name"] = "Ada" });
         }
     }
 
@@ -51,20 +46,14 @@ public sealed class FunctionCycleTests : IAsyncLifetime
     }
 
     /// <summary>Settings as the app would read them; a short function timeout keeps the test to a few seconds.</summary>
-    private ConductorHostSettings Settings(string timeout = "00:00:08", params (string Key, string Value)[] extra)
-    {
-        var values = new Dictionary<string, string?>
-        {
-            [ConductorHostSettings.ServerUrlKey] = "http://127.0.0.1:8080/api",
-            [ConductorHostSettings.PollScheduleKey] = "0 */1 * * * *",
-            [ConductorHostSettings.FunctionTimeoutKey] = timeout,
-            [ConductorHostSettings.SafetyMarginKey] = "00:00:03",
-            [ConductorHostSettings.DrainTimeoutKey] = "00:00:02",
-            [ConductorHostSettings.ConcurrencyKey] = "4",
-        };
-        foreach (var (k, v) in extra) values[k] = v;
-        return ConductorHostSettings.Bind(k => values.TryGetValue(k, out var v) ? v : null);
-    }
+    private ConductorHostSettings Settings(string timeout = "00:00:08", params (string Key, string Value)[] extra) => TestSettings.Bind(
+        [
+            (ConductorHostSettings.FunctionTimeoutKey, timeout),
+            (ConductorHostSettings.SafetyMarginKey, "00:00:03"),
+            (ConductorHostSettings.DrainTimeoutKey, "00:00:02"),
+            (ConductorHostSettings.ConcurrencyKey, "4"),
+            .. extra,
+        ]);
 
     private FunctionCycleRunner Runner(ConductorHostSettings settings, params WorkerDefinition[] workers) =>
         new(settings, _client, workers, hostJsonTimeout: null, _loggerFactory);

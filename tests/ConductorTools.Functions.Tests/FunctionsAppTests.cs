@@ -26,12 +26,8 @@ public sealed class FunctionsAppTests : IAsyncLifetime
     {
         _server = await LocalConductorServer.StartAsync(new LocalConductorServerOptions { Urls = "http://127.0.0.1:0", DatabasePath = ":memory:" });
         _client = new HttpConductorApi(new ConductorClientOptions { ServerUrl = _server.ApiUrl });
-        await _client.RegisterTaskDefsAsync([new TaskDef(SampleWorkers.GreetTaskType)]);
-        await _client.RegisterWorkflowDefAsync(new WorkflowDef
-        {
-            Name = "greet_app_flow",
-            Tasks = [new WorkflowTask { Name = SampleWorkers.GreetTaskType, TaskReferenceName = "greet_ref", InputParameters = new() { ["name"] = "${workflow.input.name}" } }],
-        }, overwrite: true);
+        await OneTaskWorkflow.RegisterAsync(_client, SampleWorkers.GreetTaskType, workflowName: "greet_app_flow",
+            taskInput: new Dictionary<string, object?> { ["name"] = "${workflow.input.name}" });
     }
 
     public async ValueTask DisposeAsync()
@@ -61,7 +57,7 @@ public sealed class FunctionsAppTests : IAsyncLifetime
         var logs = new ListLoggerProvider();
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
-        services.AddConductorWorkers(configuration, appRoot: Path.Combine(DeadlineTests.RepoRoot(), "functions"));
+        services.AddConductorWorkers(configuration, appRoot: RepositoryPaths.Combine("functions"));
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
 
         // The worker activates function classes with ActivatorUtilities over the invocation's services (DefaultFunctionActivator).
@@ -116,7 +112,7 @@ public sealed class FunctionsAppTests : IAsyncLifetime
         {
             // Not copied through the project reference: read it from the app's own build output, same configuration.
             var configuration = new DirectoryInfo(appDirectory).Parent!.Name;
-            path = Path.Combine(DeadlineTests.RepoRoot(), "functions", "bin", configuration, "net10.0", "functions.metadata");
+            path = RepositoryPaths.Combine("functions", "bin", configuration, "net10.0", "functions.metadata");
         }
         Assert.True(File.Exists(path), $"functions.metadata not found (looked next to the app assembly and at {path}): build functions/ConductorTools.Functions.csproj.");
         using var metadata = JsonDocument.Parse(File.ReadAllText(path));
@@ -202,7 +198,7 @@ public sealed class FunctionsAppTests : IAsyncLifetime
         var logs = new ListLoggerProvider();
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
-        services.AddConductorWorkers(configuration, appRoot: Path.Combine(DeadlineTests.RepoRoot(), "functions"));
+        services.AddConductorWorkers(configuration, appRoot: RepositoryPaths.Combine("functions"));
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
 
         var timer = new TimerInfo { ScheduleStatus = new ScheduleStatus { Last = DateTime.UtcNow.AddMinutes(-1), Next = DateTime.UtcNow.AddMinutes(1) } };

@@ -8,16 +8,7 @@ namespace ConductorTools.Functions.Tests;
 /// <summary>The Functions app's own code, compiled in from functions/ (the app builds only where its packages restore).</summary>
 public class ShellTests
 {
-    private static ConductorHostSettings Settings(params (string Key, string Value)[] extra)
-    {
-        var values = new Dictionary<string, string?>
-        {
-            [ConductorHostSettings.ServerUrlKey] = "http://127.0.0.1:8080/api",
-            [ConductorHostSettings.PollScheduleKey] = "0 */1 * * * *",
-        };
-        foreach (var (k, v) in extra) values[k] = v;
-        return ConductorHostSettings.Bind(k => values.TryGetValue(k, out var v) ? v : null);
-    }
+    private static ConductorHostSettings Settings(params (string Key, string Value)[] extra) => TestSettings.Bind(extra);
 
     [Fact]
     public void Credential_follows_the_auth_mode()
@@ -73,7 +64,7 @@ public class ShellTests
     [Fact]
     public void Shipped_settings_examples_bind()
     {
-        var root = DeadlineTests.RepoRoot();
+        var root = RepositoryPaths.Root;
         foreach (var path in new[] { Path.Combine(root, "functions", "local.settings.json.example"), Path.Combine(root, "functions", "powershell", "local.settings.json.example") })
         {
             using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));

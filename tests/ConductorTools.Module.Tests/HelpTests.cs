@@ -16,24 +16,14 @@ public sealed class HelpTests
     private static readonly XNamespace Command = MamlWriter.Command;
     private static readonly XNamespace Dev = MamlWriter.Dev;
 
-    private static readonly string Root = FindRoot();
-    private static readonly string ModuleAssembly = Path.Combine(Root, "src", "ConductorTools", "bin",
-        new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name, "netstandard2.0", "ConductorTools.dll");
+    private static readonly string Root = RepositoryPaths.Root;
+    private static readonly string ModuleAssembly = BuiltModule.AssemblyPath;
     private static readonly Lazy<(XDocument Help, IReadOnlyList<string> Problems)> Built = new(() =>
         MamlHelp.Build(ModuleAssembly, Path.Combine(Root, "docs", "en-US"), PowerShellReference));
     private static readonly Lazy<IReadOnlyList<CmdletModel>> Cmdlets = new(() => CmdletReader.Read(ModuleAssembly, PowerShellReference));
 
-    private static string PowerShellReference => typeof(HelpTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(a => a.Key == "PowerShellReferencePath").Value!;
+    private static string PowerShellReference => BuiltModule.PowerShellReference;
 
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ConductorTools.slnx"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("ConductorTools.slnx not found above " + AppContext.BaseDirectory);
-    }
 
     private static List<string> Exported()
     {

@@ -26,23 +26,13 @@ public sealed class ModuleContractTests : IDisposable
         "Revoke", "Unblock", "Unprotect", "Use",
     };
 
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = RepositoryPaths.Root;
     private readonly MetadataLoadContext _context;
     private readonly List<(string Name, Type Type)> _cmdlets;
 
     public ModuleContractTests()
     {
-        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
-        var moduleDir = Path.Combine(Root, "src", "ConductorTools", "bin", configuration, "netstandard2.0");
-        var sma = typeof(ModuleContractTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "PowerShellReferencePath").Value!;
-        var paths = Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll")
-            .Concat(Directory.GetFiles(moduleDir, "*.dll"))
-            .Append(sma)
-            .GroupBy(Path.GetFileName, StringComparer.OrdinalIgnoreCase)
-            .Select(g => g.Last());
-        _context = new MetadataLoadContext(new PathAssemblyResolver(paths), "System.Private.CoreLib");
-        var module = _context.LoadFromAssemblyPath(Path.Combine(moduleDir, "ConductorTools.dll"));
+        (_context, var module) = BuiltModule.Inspect();
         _cmdlets = module.GetTypes()
             .Select(t => (Type: t, Attribute: t.GetCustomAttributesData().FirstOrDefault(a => a.AttributeType.FullName == "System.Management.Automation.CmdletAttribute")))
             .Where(x => x.Attribute is not null && !x.Type.IsAbstract)
@@ -52,14 +42,6 @@ public sealed class ModuleContractTests : IDisposable
 
     public void Dispose() => _context.Dispose();
 
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ConductorTools.slnx"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("ConductorTools.slnx not found above " + AppContext.BaseDirectory);
-    }
 
     private static List<string> ManifestList(string key)
     {

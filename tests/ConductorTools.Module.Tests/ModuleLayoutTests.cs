@@ -65,7 +65,7 @@ public class ModuleLayoutTests
         using var deps = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "ConductorTools.Module.Tests.deps.json")));
         var library = deps.RootElement.GetProperty("libraries").EnumerateObject()
             .Single(l => l.Name.StartsWith("SQLitePCLRaw.lib.e_sqlite3/", StringComparison.Ordinal)).Name;
-        var staging = File.ReadAllText(Path.Combine(Staged, "..", "..", "..", "ConductorTools.Module.csproj"));
+        var staging = File.ReadAllText(RepositoryPaths.Combine("module", "ConductorTools.Module.csproj"));
         Assert.Contains($"<SqliteNativeVersion>{library.Split('/')[1]}</SqliteNativeVersion>", staging);
     }
 
@@ -73,7 +73,7 @@ public class ModuleLayoutTests
     public void Manifest_version_is_the_build_version()
     {
         // One version: Directory.Build.props sets the assemblies'; the manifest must say the same.
-        var props = System.Xml.Linq.XDocument.Load(Path.Combine(Staged, "..", "..", "..", "..", "Directory.Build.props"));
+        var props = System.Xml.Linq.XDocument.Load(RepositoryPaths.Combine("Directory.Build.props"));
         var version = props.Descendants("Version").Single().Value;
         var manifest = File.ReadAllText(Path.Combine(Staged, "ConductorTools.psd1"));
         Assert.Contains($"ModuleVersion          = '{version}'", manifest);

@@ -16,7 +16,7 @@ public class PesterSuiteTests
     [Fact]
     public void Pester_suite_passes()
     {
-        var root = RepoRoot();
+        var root = RepositoryPaths.Root;
         var restore = Run("dotnet", "tool restore", root, TimeSpan.FromMinutes(5));
         Assert.True(restore.ExitCode == 0, "dotnet tool restore failed:\n" + restore.Output);
 
@@ -39,13 +39,6 @@ public class PesterSuiteTests
         Assert.Contains(" 0 failed, 0 skipped", summary);
     }
 
-    private static string RepoRoot()
-    {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "ConductorTools.slnx"))) root = root.Parent;
-        Assert.NotNull(root);
-        return root.FullName;
-    }
 
     private static (int ExitCode, string Output) Run(string file, string arguments, string directory, TimeSpan limit,
         IReadOnlyDictionary<string, string>? environment = null)

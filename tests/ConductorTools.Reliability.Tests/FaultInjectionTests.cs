@@ -11,10 +11,10 @@ namespace ConductorTools.Reliability.Tests;
 /// proxy that injects 5xx answers, connection resets, delays, and answers dropped or cut off after the server applied
 /// the request. Conductor semantics decide what "exactly once" can mean here:
 /// <list type="bullet">
-/// <item>a poll acks the task at the server (protocol §4.2), so a poll answer lost on the way strands its tasks
+/// <item>a poll acks the task at the server (conductor-oss ExecutionService.poll), so a poll answer lost on the way strands its tasks
 /// IN_PROGRESS until responseTimeoutSeconds; the engine then times them out and retries them as <em>new</em> task ids
-/// (§4.4, §4.5). The same holds for the next task handed out by an update-v2 whose answer is lost;</item>
-/// <item>an update repeated after its first attempt was applied is ignored (the task is terminal, §4.3 step 2).</item>
+/// (DeciderService: response timeout, then retry). The same holds for the next task handed out by an update-v2 whose answer is lost;</item>
+/// <item>an update repeated after its first attempt was applied is ignored (the task is terminal: WorkflowExecutorOps.updateTask).</item>
 /// </list>
 /// So the strongest property that holds, and what is asserted: every workflow COMPLETED with the output its own task
 /// computed from its own input; no task id ran more than once; exactly one task per workflow was accepted (COMPLETED)
@@ -51,7 +51,7 @@ public sealed class FaultInjectionTests
         var clock = Stopwatch.StartNew();
         await using var server = await Harness.StartServerAsync();
         var engine = server.Engine;
-        var name = await Harness.OneTaskWorkflowAsync(engine, TaskType, retryCount: 20, responseTimeoutSeconds: 2);
+        var name = await OneTaskWorkflow.RegisterAsync(engine, TaskType, retryCount: 20, responseTimeoutSeconds: 2, cancellationToken: Ct);
         await using var proxy = await FaultProxy.StartAsync(server.BaseAddress, Plan, Ct);
 
         var executions = new ExecutionLog();
@@ -81,21 +81,7 @@ public sealed class FaultInjectionTests
         {
             var api = new HttpConductorApi(new ConductorClientOptions { ServerUrl = proxy.ApiUrl, Timeout = TimeSpan.FromSeconds(10) });
             clients.Add(api);
-            var runner = new WorkerRunner(api, [new WorkerDefinition(TaskType, handler, new WorkerOptions
-            {
-                Concurrency = 8,
-                LongPollTimeout = TimeSpan.FromMilliseconds(500),
-                PollInterval = TimeSpan.FromMilliseconds(20),
-                WorkerId = id,
-            })], new WorkerRunnerOptions
-            {
-                UpdateRetryDelay = TimeSpan.FromMilliseconds(10),
-                MaxUpdateRetryDelay = TimeSpan.FromMilliseconds(100),
-                PollErrorDelay = TimeSpan.FromMilliseconds(10),
-                MaxPollErrorDelay = TimeSpan.FromMilliseconds(100),
-                DrainTimeout = TimeSpan.FromSeconds(5),
-                ApplyEnvironment = false,
-            });
+            var runner = new WorkerRunner(api, [new WorkerDefinition(TaskType, handler, TestWorkerOptions.Fast(8, id, TimeSpan.FromMilliseconds(500)))], TestWorkerOptions.Runner());
             runner.Event += (_, e) => events.AddOrUpdate(e.Kind, 1, (_, n) => n + 1);
             runs.Add(runner.RunAsync(stop.Token));
         }

@@ -10,7 +10,8 @@ using ConductorTools.Workers;
 
 namespace ConductorTools.Reliability.Tests;
 
-/// <summary>Shared setup: a local server, a one-task workflow, handlers that count executions per task id.</summary>
+/// <summary>Shared setup: a local server, results tied to their workflow, handlers that count executions per task id.
+/// The workflow itself is the shared <see cref="OneTaskWorkflow"/>.</summary>
 internal static class Harness
 {
     public static Task<LocalConductorServer> StartServerAsync(Action<LocalConductorServerOptions>? configure = null)
@@ -24,34 +25,6 @@ internal static class Harness
         };
         configure?.Invoke(options);
         return LocalConductorServer.StartAsync(options);
-    }
-
-    /// <summary>
-    /// Registers task type <paramref name="taskType"/> and workflow <c>wf_{taskType}</c> whose one task gets the workflow's
-    /// input <c>i</c> and whose output <c>result</c> is the task's output <c>result</c>.
-    /// </summary>
-    public static async Task<string> OneTaskWorkflowAsync(IConductorApi api, string taskType, int retryCount, long responseTimeoutSeconds)
-    {
-        await api.RegisterTaskDefsAsync([new TaskDef(taskType)
-        {
-            RetryCount = retryCount,
-            RetryDelaySeconds = 0,
-            ResponseTimeoutSeconds = responseTimeoutSeconds,
-            TimeoutSeconds = 0,
-        }]);
-        var name = "wf_" + taskType;
-        await api.RegisterWorkflowDefAsync(new WorkflowDef
-        {
-            Name = name,
-            Tasks = [new WorkflowTask
-            {
-                Name = taskType,
-                TaskReferenceName = "only",
-                InputParameters = new Dictionary<string, object?> { ["i"] = "${workflow.input.i}" },
-            }],
-            OutputParameters = new Dictionary<string, object?> { ["result"] = "${only.output.result}" },
-        }, overwrite: true);
-        return name;
     }
 
     /// <summary>What a workflow's output must be: derived from its own id and input, so a result delivered to the wrong

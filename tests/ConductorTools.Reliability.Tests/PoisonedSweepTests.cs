@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Net.Sockets;
 using ConductorTools.Engine;
@@ -11,14 +12,6 @@ public sealed class PoisonedSweepTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>A clock that moves only when told (no timers: the sweeper is driven by the test).</summary>
-    private sealed class StepClock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     private static WorkflowDef WaitDef() => new()
     {
         Name = "poison_wait",
@@ -31,7 +24,8 @@ public sealed class PoisonedSweepTests
         var directory = Path.Combine(Path.GetTempPath(), "ct-poison-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, "c.db");
-        var clock = new StepClock();
+        // A clock that moves only when told; the sweeper is driven by the test (StartSweeper = false).
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         try
         {
             var ids = new List<string>();
@@ -57,7 +51,7 @@ public sealed class PoisonedSweepTests
 
             await using (var engine = EmbeddedConductor.Open(new EmbeddedConductorOptions { DatabasePath = path, TimeProvider = clock, StartSweeper = false }))
             {
-                clock.Now += TimeSpan.FromSeconds(3);
+                clock.Advance(TimeSpan.FromSeconds(3));
                 await engine.SweepAsync(Ct);
                 var completed = (await engine.SearchWorkflowsAsync(new SearchRequest { Query = "workflowType = 'poison_wait' AND status = COMPLETED", Size = 1 }, Ct)).TotalHits;
                 Harness.Log($"after one pass: {completed} of 1000 good workflows COMPLETED; the poisoned one put off");
@@ -66,7 +60,7 @@ public sealed class PoisonedSweepTests
                 var late = await engine.StartWorkflowAsync(new StartWorkflowRequest { Name = "poison_wait", Input = new() }, Ct);
                 for (var i = 0; i < 5; i++)
                 {
-                    clock.Now += TimeSpan.FromSeconds(30);
+                    clock.Advance(TimeSpan.FromSeconds(30));
                     await engine.SweepAsync(Ct);
                 }
                 Assert.Equal(WorkflowStatus.COMPLETED, (await engine.GetWorkflowAsync(late, false, Ct)).Status);

@@ -30,7 +30,7 @@ public sealed class StopMidTaskTests
     {
         await using var server = await Harness.StartServerAsync();
         var engine = server.Engine;
-        var name = await Harness.OneTaskWorkflowAsync(engine, TaskType, retryCount: 0, responseTimeoutSeconds: 60);
+        var name = await OneTaskWorkflow.RegisterAsync(engine, TaskType, retryCount: 0, responseTimeoutSeconds: 60, cancellationToken: Ct);
         // All updates answered 503 while faults are on (switched on only after every handler started).
         await using var proxy = await FaultProxy.StartAsync(server.BaseAddress, new FaultPlan { ServerError = 1.0 }, Ct);
         proxy.FaultsEnabled = false;

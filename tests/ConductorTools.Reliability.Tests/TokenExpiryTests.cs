@@ -28,7 +28,7 @@ public sealed class TokenExpiryTests
             o.TokenLifetime = TimeSpan.FromSeconds(2);
         });
         var engine = server.Engine;
-        var name = await Harness.OneTaskWorkflowAsync(engine, "rel_auth", retryCount: 0, responseTimeoutSeconds: 60);
+        var name = await OneTaskWorkflow.RegisterAsync(engine, "rel_auth", retryCount: 0, responseTimeoutSeconds: 60, cancellationToken: Ct);
 
         var traffic = new AuthTraffic(new SocketsHttpHandler());
         var options = new ConductorClientOptions { ServerUrl = server.ApiUrl, KeyId = KeyId, KeySecret = KeySecret };

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Text.Json;
 using ConductorTools.Api;
@@ -5,19 +6,12 @@ using ConductorTools.Model;
 
 namespace ConductorTools.Server.Tests;
 
-/// <summary>A clock that can be moved forward on top of the real one (real timers keep working).</summary>
-internal sealed class ShiftedClock : TimeProvider
-{
-    public TimeSpan Offset { get; set; }
-    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Offset;
-}
-
 /// <summary>Orkes-style key/secret auth on the local server, and the client's token flow against it.</summary>
 public sealed class AuthTests : IAsyncLifetime
 {
     private const string KeyId = "test-key";
     private const string KeySecret = "test-secret-value";
-    private readonly ShiftedClock _clock = new();
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private readonly ServerFixture _server;
 
     public AuthTests() => _server = new ServerFixture(new LocalConductorServerOptions
@@ -63,7 +57,7 @@ public sealed class AuthTests : IAsyncLifetime
         // Find the token the client holds by minting one the same way, then age every token past its lifetime.
         using var mint = await _server.Http.PostAsync("token", ServerFixture.Json($$"""{"keyId":"{{KeyId}}","keySecret":"{{KeySecret}}"}"""), Ct);
         var token = JsonDocument.Parse(await mint.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("token").GetString();
-        _clock.Offset = TimeSpan.FromMinutes(10);
+        _clock.Advance(TimeSpan.FromMinutes(10));
 
         using var expired = new HttpRequestMessage(HttpMethod.Get, "metadata/taskdefs/auth_task");
         expired.Headers.Add("X-Authorization", token);

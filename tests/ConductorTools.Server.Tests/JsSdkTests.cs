@@ -4,7 +4,7 @@ namespace ConductorTools.Server.Tests;
 
 /// <summary>
 /// The official Conductor JavaScript SDK (@io-orkes/conductor-javascript, pinned in js/package.json) run against the
-/// server: a real third-party client. Where it and the protocol reference disagree with the server, the server is wrong.
+/// server: a real third-party client. Where it and conductor-oss disagree with the server, the server is wrong.
 /// Installs the package with npm on first run; skipped (with the reason) only when node or npm is absent.
 /// </summary>
 public sealed class JsSdkTests
@@ -32,10 +32,10 @@ public sealed class JsSdkTests
 
     private async Task<(int ExitCode, string Output)> RunSdkAsync(params string[] args)
     {
-        var node = RepoPaths.OnPath("node");
-        var npm = RepoPaths.OnPath("npm");
+        var node = RepositoryPaths.OnPath("node");
+        var npm = RepositoryPaths.OnPath("npm");
         Assert.SkipWhen(node is null || npm is null, "node and npm are not on PATH, so the official JavaScript SDK cannot run here.");
-        var js = Path.Combine(RepoPaths.Root, "tests", "ConductorTools.Server.Tests", "js");
+        var js = Path.Combine(RepositoryPaths.Root, "tests", "ConductorTools.Server.Tests", "js");
         await InstallLock.WaitAsync(Ct);
         try
         {

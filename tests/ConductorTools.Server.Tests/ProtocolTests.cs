@@ -4,7 +4,7 @@ using ConductorTools.Model;
 
 namespace ConductorTools.Server.Tests;
 
-/// <summary>The wire protocol as conductor-oss speaks it (protocol reference §1, §2, §8), over real HTTP.</summary>
+/// <summary>The wire protocol as conductor-oss speaks it (conductor-oss rest/.../controllers/*Resource.java), over real HTTP.</summary>
 public sealed class ProtocolTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
     private HttpClient Http => server.Http;
@@ -176,7 +176,7 @@ public sealed class ProtocolTests(ServerFixture server) : IClassFixture<ServerFi
 
         using (var retryRunning = await Http.PostAsync($"workflow/{id}/retry", null, Ct))
         {
-            Assert.Equal(HttpStatusCode.NotFound, retryRunning.StatusCode); // §8.9: retry of a running workflow is a 404
+            Assert.Equal(HttpStatusCode.NotFound, retryRunning.StatusCode); // WorkflowExecutorOps.retry: "Workflow is still running" is a NotFoundException (404)
         }
         using (var resumeRunning = await Http.PutAsync($"workflow/{id}/resume", null, Ct))
         {

@@ -48,20 +48,8 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public static StringContent Json<T>(T value) => Json(ConductorJson.Serialize(value));
 
-    /// <summary>Registers a SIMPLE task def and a one-task workflow of the same name prefix; returns the workflow name.</summary>
-    public async Task<string> OneTaskWorkflowAsync(string taskType, int retryCount = 0)
-    {
-        var api = Server.Engine;
-        await api.RegisterTaskDefsAsync([new TaskDef(taskType) { RetryCount = retryCount, RetryDelaySeconds = 0 }]);
-        var name = "wf_" + taskType;
-        await api.RegisterWorkflowDefAsync(new WorkflowDef
-        {
-            Name = name,
-            Tasks = [new WorkflowTask { Name = taskType, TaskReferenceName = "only" }],
-            OutputParameters = new Dictionary<string, object?> { ["result"] = "${only.output.result}" },
-        }, overwrite: true);
-        return name;
-    }
+    /// <summary>Registers the shared one-task workflow (<see cref="OneTaskWorkflow"/>) on this server; returns its name.</summary>
+    public Task<string> OneTaskWorkflowAsync(string taskType, int retryCount = 0) => OneTaskWorkflow.RegisterAsync(Server.Engine, taskType, retryCount);
 
     public static MediaTypeHeaderValue? ContentType(HttpResponseMessage response) => response.Content.Headers.ContentType;
 }

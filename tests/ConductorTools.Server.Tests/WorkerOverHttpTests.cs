@@ -10,25 +10,6 @@ public sealed class WorkerOverHttpTests
 {
     private CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static WorkerOptions Fast(int concurrency) => new()
-    {
-        Concurrency = concurrency,
-        PollInterval = TimeSpan.FromMilliseconds(20),
-        LongPollTimeout = TimeSpan.FromMilliseconds(200),
-        WorkerId = "http-worker",
-    };
-
-    private static WorkerRunnerOptions RunnerOptions(string? outbox = null) => new()
-    {
-        UpdateRetryDelay = TimeSpan.FromMilliseconds(20),
-        MaxUpdateRetryDelay = TimeSpan.FromMilliseconds(200),
-        PollErrorDelay = TimeSpan.FromMilliseconds(20),
-        MaxPollErrorDelay = TimeSpan.FromMilliseconds(200),
-        DrainTimeout = TimeSpan.FromSeconds(5),
-        OutboxDirectory = outbox,
-        ApplyEnvironment = false,
-    };
-
     private static TaskHandler Greet => (task, _) => Task.FromResult(
         TaskResults.Complete(task, new Dictionary<string, object?> { ["result"] = "hello " + task.WorkflowInstanceId }));
 
@@ -42,7 +23,7 @@ public sealed class WorkerOverHttpTests
         for (var i = 0; i < 40; i++) ids.Add(await server.Server.Engine.StartWorkflowAsync(name, new Dictionary<string, object?>(), cancellationToken: Ct));
 
         using var api = server.NewClient();
-        var runner = new WorkerRunner(api, [new WorkerDefinition("http_work", Greet, Fast(5))], RunnerOptions());
+        var runner = new WorkerRunner(api, [new WorkerDefinition("http_work", Greet, TestWorkerOptions.Fast(5, "http-worker", TimeSpan.FromMilliseconds(200)))], TestWorkerOptions.Runner());
         var summary = await runner.RunAsync(Ct, new WorkerRunLimits { MaxTasks = 40 });
 
         Assert.Equal(40, summary.Completed);
@@ -62,7 +43,7 @@ public sealed class WorkerOverHttpTests
         Directory.CreateDirectory(dir);
         var database = Path.Combine(dir, "conductor.db");
         var outbox = Path.Combine(dir, "outbox");
-        var port = FreePort();
+        var port = Loopback.FreePort();
         var options = () => new LocalConductorServerOptions { Urls = $"http://127.0.0.1:{port}", DatabasePath = database };
         try
         {
@@ -70,15 +51,7 @@ public sealed class WorkerOverHttpTests
             var first = await LocalConductorServer.StartAsync(options(), Ct);
             await using (first)
             {
-                ids = new List<string>();
-                await first.Engine.RegisterTaskDefsAsync([new TaskDef("outage_work")], Ct);
-                await first.Engine.RegisterWorkflowDefAsync(new WorkflowDef
-                {
-                    Name = "outage_wf",
-                    Tasks = [new WorkflowTask { Name = "outage_work", TaskReferenceName = "only" }],
-                    OutputParameters = new Dictionary<string, object?> { ["result"] = "${only.output.result}" },
-                }, overwrite: true, Ct);
-                for (var i = 0; i < 3; i++) ids.Add(await first.Engine.StartWorkflowAsync("outage_wf", new Dictionary<string, object?>(), cancellationToken: Ct));
+                ids = await OneTaskWorkflow.RegisterAndStartAsync(first.Engine, "outage_work", 3, cancellationToken: Ct);
             }
 
             // Handlers start while the server is up, and finish after it has gone away.
@@ -100,7 +73,7 @@ public sealed class WorkerOverHttpTests
                 Timeout = TimeSpan.FromSeconds(5),
             });
             using var stop = new CancellationTokenSource();
-            var runner = new WorkerRunner(api, [new WorkerDefinition("outage_work", slow, Fast(3))], RunnerOptions(outbox));
+            var runner = new WorkerRunner(api, [new WorkerDefinition("outage_work", slow, TestWorkerOptions.Fast(3, "http-worker", TimeSpan.FromMilliseconds(200)))], TestWorkerOptions.Runner(outbox));
             var run = runner.RunAsync(stop.Token);
             await allPolled.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
             await second.DisposeAsync();
@@ -117,7 +90,7 @@ public sealed class WorkerOverHttpTests
             await using var third = await LocalConductorServer.StartAsync(options(), Ct);
             foreach (var id in ids) Assert.Equal(WorkflowStatus.RUNNING, (await third.Engine.GetWorkflowAsync(id, cancellationToken: Ct)).Status);
             using var api2 = new ConductorTools.Http.HttpConductorApi(new ConductorTools.Http.ConductorClientOptions { ServerUrl = third.ApiUrl });
-            var next = new WorkerRunner(api2, [new WorkerDefinition("outage_work", slow, Fast(3))], RunnerOptions(outbox));
+            var next = new WorkerRunner(api2, [new WorkerDefinition("outage_work", slow, TestWorkerOptions.Fast(3, "http-worker", TimeSpan.FromMilliseconds(200)))], TestWorkerOptions.Runner(outbox));
             await next.RunAsync(Ct, new WorkerRunLimits { MaxTasks = 0 });
             Assert.Empty(Directory.GetFiles(outbox, "*.json"));
             foreach (var id in ids)
@@ -132,12 +105,5 @@ public sealed class WorkerOverHttpTests
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -12,11 +12,11 @@ public class CycleCancellationTests
     public async Task Cancelling_a_cycle_drains_for_the_drain_timeout_not_until_the_deadline_then_hands_back()
     {
         await using var engine = Backend.Open();
-        var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "host_stop", 2);
+        var ids = await OneTaskWorkflow.RegisterAndStartAsync(engine, "host_stop", 2);
         var bothStarted = new CountdownEvent(2);
         var allStarted = new TaskCompletionSource();
         using var cancel = new CancellationTokenSource();
-        var runnerOptions = TestOptions.Runner();
+        var runnerOptions = TestWorkerOptions.Runner();
         runnerOptions.DrainTimeout = TimeSpan.FromSeconds(1);
         var runner = new WorkerRunner(engine, [new WorkerDefinition("host_stop", async (task, ct) =>
         {
@@ -30,7 +30,7 @@ public class CycleCancellationTests
             }
             await Task.Delay(TimeSpan.FromSeconds(30), ct); // honours its token: cancelled at the end of the drain
             return TaskResults.Complete(task);
-        }, TestOptions.Fast(concurrency: 2))], runnerOptions);
+        }, TestWorkerOptions.Fast(concurrency: 2))], runnerOptions);
 
         var cycle = runner.RunCycleAsync(DateTimeOffset.UtcNow.AddMinutes(10), cancel.Token);
         await allStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -52,8 +52,8 @@ public class CycleCancellationTests
     public async Task A_cycle_cancelled_before_it_starts_polls_nothing_and_returns_a_summary()
     {
         await using var engine = Backend.Open();
-        await Backend.StartOneTaskWorkflowsAsync(engine, "never", 1);
-        var runner = new WorkerRunner(engine, [new WorkerDefinition("never", Backend.Echo, TestOptions.Fast())], TestOptions.Runner());
+        await OneTaskWorkflow.RegisterAndStartAsync(engine, "never", 1);
+        var runner = new WorkerRunner(engine, [new WorkerDefinition("never", Backend.Echo, TestWorkerOptions.Fast())], TestWorkerOptions.Runner());
 
         var summary = await runner.RunCycleAsync(DateTimeOffset.UtcNow.AddMinutes(10), new CancellationToken(canceled: true))
             .WaitAsync(TimeSpan.FromSeconds(60));
@@ -68,9 +68,9 @@ public class CycleCancellationTests
         // The cycle already stopped polling (the deadline is nearer than the expected execution time) and is draining
         // towards deadline − margin when the host cancels: the drain ends DrainTimeout after the cancellation instead.
         await using var engine = Backend.Open();
-        var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "late_stop", 1);
+        var ids = await OneTaskWorkflow.RegisterAndStartAsync(engine, "late_stop", 1);
         var started = new TaskCompletionSource();
-        var runnerOptions = TestOptions.Runner();
+        var runnerOptions = TestWorkerOptions.Runner();
         runnerOptions.DrainTimeout = TimeSpan.FromMilliseconds(500);
         runnerOptions.HandBackMargin = TimeSpan.Zero;
         var runner = new WorkerRunner(engine, [new WorkerDefinition("late_stop", async (task, ct) =>
@@ -78,7 +78,7 @@ public class CycleCancellationTests
             started.TrySetResult();
             await Task.Delay(Timeout.Infinite, ct);
             return TaskResults.Complete(task);
-        }, TestOptions.Fast(concurrency: 2))], runnerOptions);
+        }, TestWorkerOptions.Fast(concurrency: 2))], runnerOptions);
         runner.Event += (_, e) =>
         {
             // Once the task runs, push polling's end into the past: the free slot's poll loop ends and the cycle drains.

@@ -26,7 +26,7 @@ public class WorkerContractTests
 
     private static WorkerOptions OnClock(bool leaseExtension, TimeSpan? handlerTimeout)
     {
-        var options = TestOptions.Fast();
+        var options = TestWorkerOptions.Fast();
         options.LongPollTimeout = TimeSpan.Zero; // no server-side wait on the fake clock
         options.LeaseExtendEnabled = leaseExtension;
         options.HandlerTimeout = handlerTimeout;
@@ -51,7 +51,7 @@ public class WorkerContractTests
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var engine = OpenOnClock(clock);
         // An hour, so a limit running on the wall clock instead of the runner's clock could not fire during the test.
-        var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "bounded", 1, responseTimeoutSeconds: 3600);
+        var ids = await OneTaskWorkflow.RegisterAndStartAsync(engine, "bounded", 1, responseTimeoutSeconds: 3600);
         var started = new TaskCompletionSource();
         var failed = new TaskCompletionSource<WorkerEvent>();
         var runner = new WorkerRunner(engine, [new WorkerDefinition("bounded", async (task, ct) =>
@@ -59,7 +59,7 @@ public class WorkerContractTests
             started.TrySetResult();
             await Task.Delay(Timeout.Infinite, ct);
             return TaskResults.Complete(task);
-        }, OnClock(leaseExtension: false, handlerTimeout: null))], TestOptions.Runner(), timeProvider: clock);
+        }, OnClock(leaseExtension: false, handlerTimeout: null))], TestWorkerOptions.Runner(), timeProvider: clock);
         runner.Event += (_, e) => { if (e.Kind == WorkerEventKind.ExecutionFailed) failed.TrySetResult(e); };
         using var stop = new CancellationTokenSource();
 
@@ -81,6 +81,50 @@ public class WorkerContractTests
         Assert.Contains("did not finish within 3600 s", e.Result!.ReasonForIncompletion);
     }
 
+    [Fact]
+    public async Task A_failed_lease_extension_is_retried_after_a_backoff_on_the_runners_clock_not_the_wall_clock()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var engine = OpenOnClock(clock);
+        var ids = await OneTaskWorkflow.RegisterAndStartAsync(engine, "lease_retry", 1, responseTimeoutSeconds: 10);
+        var (api, faults) = FaultyApi.Wrap(engine);
+        var leaseCalls = new ConcurrentQueue<DateTimeOffset>();
+        faults.Before = name =>
+        {
+            if (name != nameof(IConductorApi.UpdateTaskAsync)) return;
+            leaseCalls.Enqueue(clock.GetUtcNow());
+            if (leaseCalls.Count == 1) throw FaultyApi.Transient("the first lease extension");
+        };
+        var started = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var extended = new SemaphoreSlim(0);
+        var runner = new WorkerRunner(api, [new WorkerDefinition("lease_retry", async (task, ct) =>
+        {
+            started.TrySetResult();
+            await release.Task;
+            return TaskResults.Complete(task, null);
+        }, OnClock(leaseExtension: true, handlerTimeout: null))], TestWorkerOptions.Runner(), timeProvider: clock);
+        runner.Event += (_, e) => { if (e.Kind == WorkerEventKind.LeaseExtended) extended.Release(); };
+        using var stop = new CancellationTokenSource();
+        var run = runner.RunAsync(stop.Token);
+        await started.Task.WaitAsync(Patience);
+
+        clock.Advance(TimeSpan.FromSeconds(8)); // the first extension is due, and fails
+        await WaitForAsync(() => Task.FromResult(!leaseCalls.IsEmpty));
+        // A second of real time without moving the runner's clock: a retry waiting on the wall clock would have gone out.
+        Assert.False(await extended.WaitAsync(TimeSpan.FromSeconds(1)), "retried without the runner's clock moving");
+        Assert.Single(leaseCalls);
+        clock.Advance(TimeSpan.FromSeconds(1)); // past the first backoff (at most UpdateRetryDelay, 10 ms here)
+        Assert.True(await extended.WaitAsync(Patience), "the retried lease extension");
+        Assert.Equal(2, leaseCalls.Count);
+        Assert.True(leaseCalls.Last() > leaseCalls.First(), "the retry happened later on the runner's clock");
+
+        release.SetResult();
+        await WaitForAsync(async () => (await engine.GetWorkflowAsync(ids[0])).Status == WorkflowStatus.COMPLETED);
+        stop.Cancel();
+        await run.WaitAsync(Patience);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -88,7 +132,7 @@ public class WorkerContractTests
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var engine = OpenOnClock(clock);
-        var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "long_haul", 1, responseTimeoutSeconds: 10);
+        var ids = await OneTaskWorkflow.RegisterAndStartAsync(engine, "long_haul", 1, responseTimeoutSeconds: 10);
         var (api, faults) = FaultyApi.Wrap(engine);
         var leaseUpdates = new ConcurrentQueue<(TaskResult Result, DateTimeOffset At)>();
         faults.Replace = (name, args) =>
@@ -105,7 +149,7 @@ public class WorkerContractTests
             started.TrySetResult(clock.GetUtcNow());
             await release.Task;
             return TaskResults.Complete(task, new Dictionary<string, object?> { ["workflowId"] = task.WorkflowInstanceId });
-        }, OnClock(leaseExtension, leaseExtension ? null : TimeSpan.FromHours(1)))], TestOptions.Runner(), timeProvider: clock);
+        }, OnClock(leaseExtension, leaseExtension ? null : TimeSpan.FromHours(1)))], TestWorkerOptions.Runner(), timeProvider: clock);
         runner.Event += (_, e) => { if (e.Kind == WorkerEventKind.LeaseExtended) extended.Release(); };
         using var stop = new CancellationTokenSource();
 
@@ -163,13 +207,13 @@ public class WorkerContractTests
         {
             if (name == nameof(IConductorApi.BatchPollAsync) && script.TryDequeue(out var ex) && ex is not null) throw ex;
         };
-        var runnerOptions = TestOptions.Runner();
+        var runnerOptions = TestWorkerOptions.Runner();
         runnerOptions.AuthErrorDelay = TimeSpan.FromMilliseconds(40);
         runnerOptions.MaxAuthErrorDelay = TimeSpan.FromSeconds(10);
         runnerOptions.PollErrorDelay = TimeSpan.FromMilliseconds(4);
         runnerOptions.MaxPollErrorDelay = TimeSpan.FromSeconds(10);
         var logs = new ListLoggerFactory();
-        var runner = new WorkerRunner(api, [new WorkerDefinition("guarded", Backend.Echo, TestOptions.Fast())], runnerOptions, logs);
+        var runner = new WorkerRunner(api, [new WorkerDefinition("guarded", Backend.Echo, TestWorkerOptions.Fast())], runnerOptions, logs);
         var failures = new ConcurrentQueue<WorkerEvent>();
         var sixth = new TaskCompletionSource();
         runner.Event += (_, e) =>
@@ -211,7 +255,7 @@ public class WorkerContractTests
     public async Task A_result_too_large_for_the_server_fails_the_task_terminally_with_a_clear_reason_and_error()
     {
         await using var engine = Backend.Open();
-        var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "bulky", 1, retryCount: 3);
+        var ids = await OneTaskWorkflow.RegisterAndStartAsync(engine, "bulky", 1, retryCount: 3);
         var (api, faults) = FaultyApi.Wrap(engine);
         var tooLarge = new ConductorException("Request body too large (413)", ConductorErrorKind.PayloadTooLarge, 413);
         faults.Replace = (name, args) => args is [TaskResult { OutputData: { } output }, ..] && output.ContainsKey("blob")
@@ -224,8 +268,8 @@ public class WorkerContractTests
             : null;
         var logs = new ListLoggerFactory();
         var runner = new WorkerRunner(api, [new WorkerDefinition("bulky", (task, _) =>
-            Task.FromResult(TaskResults.Complete(task, new Dictionary<string, object?> { ["blob"] = new string('x', 200_000) })), TestOptions.Fast())],
-            TestOptions.Runner(), logs);
+            Task.FromResult(TaskResults.Complete(task, new Dictionary<string, object?> { ["blob"] = new string('x', 200_000) })), TestWorkerOptions.Fast())],
+            TestWorkerOptions.Runner(), logs);
         var updateFailures = new ConcurrentQueue<WorkerEvent>();
         runner.Event += (_, e) => { if (e.Kind == WorkerEventKind.UpdateFailed) updateFailures.Enqueue(e); };
 
@@ -249,7 +293,7 @@ public class WorkerContractTests
     public async Task Polls_ask_for_exactly_the_free_slots()
     {
         await using var engine = Backend.Open();
-        await Backend.StartOneTaskWorkflowsAsync(engine, "slotted", 12);
+        await OneTaskWorkflow.RegisterAndStartAsync(engine, "slotted", 12);
         var (api, faults) = FaultyApi.Wrap(engine);
         var running = 0;
         var polls = new ConcurrentQueue<(int Count, int Running)>();
@@ -264,7 +308,7 @@ public class WorkerContractTests
             await Task.Delay(20, ct);
             Interlocked.Decrement(ref running);
             return TaskResults.Complete(task);
-        }, TestOptions.Fast(concurrency: 3))], TestOptions.Runner());
+        }, TestWorkerOptions.Fast(concurrency: 3))], TestWorkerOptions.Runner());
 
         var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { StopWhenIdle = true }).WaitAsync(Patience);
 
@@ -306,7 +350,7 @@ public class WorkerContractTests
         listener.Start();
 
         await using var engine = Backend.Open();
-        var ids = await Backend.StartOneTaskWorkflowsAsync(engine, taskType, 3);
+        var ids = await OneTaskWorkflow.RegisterAndStartAsync(engine, taskType, 3);
         var (api, faults) = FaultyApi.Wrap(engine);
         var pollFault = 0;
         var updateFault = 0;
@@ -315,14 +359,14 @@ public class WorkerContractTests
             if (name == nameof(IConductorApi.BatchPollAsync) && Interlocked.Exchange(ref pollFault, 1) == 0) throw FaultyApi.Transient(name);
             if (name == nameof(IConductorApi.UpdateTaskV2Async) && Interlocked.Exchange(ref updateFault, 1) == 0) throw FaultyApi.Transient(name);
         };
-        var options = TestOptions.Fast();
+        var options = TestWorkerOptions.Fast();
         options.Paused = true;
         var runner = new WorkerRunner(api, [new WorkerDefinition(taskType, (task, ct) =>
         {
             listener.RecordObservableInstruments(); // active_workers while this handler runs
             if (task.WorkflowInstanceId == ids[0]) throw new InvalidOperationException("handler failure for the metrics test");
             return Backend.Echo(task, ct);
-        }, options)], TestOptions.Runner());
+        }, options)], TestWorkerOptions.Runner());
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
         await WaitForAsync(() => Task.FromResult(measured.ContainsKey("task_paused_total")));
@@ -352,13 +396,13 @@ public class WorkerContractTests
     public async Task Update_v2_chains_the_next_task_into_the_same_slot_without_polling(bool useUpdateV2)
     {
         await using var engine = Backend.Open();
-        var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "chained", 20);
+        var ids = await OneTaskWorkflow.RegisterAndStartAsync(engine, "chained", 20);
         var (api, faults) = FaultyApi.Wrap(engine);
         var calls = new ConcurrentDictionary<string, int>();
         faults.Before = name => calls.AddOrUpdate(name, 1, (_, n) => n + 1);
-        var runnerOptions = TestOptions.Runner();
+        var runnerOptions = TestWorkerOptions.Runner();
         runnerOptions.UseUpdateV2 = useUpdateV2;
-        var runner = new WorkerRunner(api, [new WorkerDefinition("chained", Backend.Echo, TestOptions.Fast(concurrency: 1))], runnerOptions);
+        var runner = new WorkerRunner(api, [new WorkerDefinition("chained", Backend.Echo, TestWorkerOptions.Fast(concurrency: 1))], runnerOptions);
 
         var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { StopWhenIdle = true }).WaitAsync(Patience);
 
@@ -382,17 +426,17 @@ public class WorkerContractTests
     public async Task A_worker_with_a_domain_polls_only_that_domain_and_reports_its_worker_id()
     {
         await using var engine = Backend.Open();
-        var plain = await Backend.StartOneTaskWorkflowsAsync(engine, "routed", 1);
+        var plain = await OneTaskWorkflow.RegisterAndStartAsync(engine, "routed", 1);
         var blue = await engine.StartWorkflowAsync(new StartWorkflowRequest
         {
             Name = "wf_routed",
             Input = new Dictionary<string, object?>(),
             TaskToDomain = new Dictionary<string, string> { ["routed"] = "blue" },
         });
-        var options = TestOptions.Fast();
+        var options = TestWorkerOptions.Fast();
         options.Domain = "blue";
         options.WorkerId = "blue-worker-1";
-        var runner = new WorkerRunner(engine, [new WorkerDefinition("routed", Backend.Echo, options)], TestOptions.Runner());
+        var runner = new WorkerRunner(engine, [new WorkerDefinition("routed", Backend.Echo, options)], TestWorkerOptions.Runner());
 
         var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { StopWhenIdle = true }).WaitAsync(Patience);
 

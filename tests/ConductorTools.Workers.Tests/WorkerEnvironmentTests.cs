@@ -132,9 +132,9 @@ public class WorkerEnvironmentTests
         try
         {
             using var engine = Backend.Open();
-            var options = TestOptions.Fast(concurrency: 1);
+            var options = TestWorkerOptions.Fast(concurrency: 1);
             options.Domain = "from-code";
-            var applied = TestOptions.Runner();
+            var applied = TestWorkerOptions.Runner();
             applied.ApplyEnvironment = true;
 
             var runner = new WorkerRunner(engine, [new WorkerDefinition(taskType, Backend.Echo, options)], applied);
@@ -142,7 +142,7 @@ public class WorkerEnvironmentTests
             Assert.Equal("from-env", runner.GetOptions(taskType).Domain);
             Assert.Equal(1, options.Concurrency); // the caller's options are left alone
 
-            var ignored = new WorkerRunner(engine, [new WorkerDefinition(taskType, Backend.Echo, options)], TestOptions.Runner());
+            var ignored = new WorkerRunner(engine, [new WorkerDefinition(taskType, Backend.Echo, options)], TestWorkerOptions.Runner());
             Assert.Equal(1, ignored.GetOptions(taskType).Concurrency);
             Assert.Equal("from-code", ignored.GetOptions(taskType).Domain);
 

@@ -45,8 +45,8 @@ public class WorkerOptionsTests
     public void The_runner_works_on_its_own_copy_of_each_workers_options()
     {
         using var engine = Backend.Open();
-        var options = TestOptions.Fast(concurrency: 2);
-        var runner = new WorkerRunner(engine, [new WorkerDefinition("copied", Backend.Echo, options)], TestOptions.Runner());
+        var options = TestWorkerOptions.Fast(concurrency: 2);
+        var runner = new WorkerRunner(engine, [new WorkerDefinition("copied", Backend.Echo, options)], TestWorkerOptions.Runner());
 
         options.Concurrency = 7;
         Assert.Equal(2, runner.GetOptions("copied").Concurrency);

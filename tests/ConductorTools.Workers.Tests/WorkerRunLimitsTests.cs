@@ -36,8 +36,8 @@ public class WorkerRunLimitsTests
     public async Task Reports_why_it_stopped_polling()
     {
         await using var engine = Backend.Open();
-        await Backend.StartOneTaskWorkflowsAsync(engine, "reasons", 5);
-        WorkerRunner Runner() => new(engine, [new WorkerDefinition("reasons", Backend.Echo, TestOptions.Fast())], TestOptions.Runner());
+        await OneTaskWorkflow.RegisterAndStartAsync(engine, "reasons", 5);
+        WorkerRunner Runner() => new(engine, [new WorkerDefinition("reasons", Backend.Echo, TestWorkerOptions.Fast())], TestWorkerOptions.Runner());
 
         var budget = await Runner().RunAsync(CancellationToken.None, new WorkerRunLimits { MaxTasks = 2 });
         Assert.Equal((WorkerStopReason?)WorkerStopReason.MaxTasks, budget.StopReason);
@@ -59,7 +59,7 @@ public class WorkerRunLimitsTests
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var engine = Backend.Open();
-        var runner = new WorkerRunner(engine, [new WorkerDefinition("quiet", Backend.Echo, TestOptions.Fast())], TestOptions.Runner(), timeProvider: clock);
+        var runner = new WorkerRunner(engine, [new WorkerDefinition("quiet", Backend.Echo, TestWorkerOptions.Fast())], TestWorkerOptions.Runner(), timeProvider: clock);
         var limits = WorkerRunLimits.ForLoop(null, TimeSpan.FromSeconds(10), untilTooLate ? clock.GetUtcNow().AddHours(1) : null, false, clock.GetUtcNow());
 
         var run = runner.RunAsync(CancellationToken.None, limits);
@@ -79,7 +79,7 @@ public class WorkerRunLimitsTests
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var engine = Backend.Open();
-        await Backend.StartOneTaskWorkflowsAsync(engine, "timed", 3);
+        await OneTaskWorkflow.RegisterAndStartAsync(engine, "timed", 3);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var runner = new WorkerRunner(engine, [new WorkerDefinition("timed", async (task, ct) =>
@@ -87,7 +87,7 @@ public class WorkerRunLimitsTests
             started.TrySetResult();
             await release.Task.WaitAsync(ct);
             return TaskResults.Complete(task);
-        }, TestOptions.Fast())], TestOptions.Runner(), timeProvider: clock);
+        }, TestWorkerOptions.Fast())], TestWorkerOptions.Runner(), timeProvider: clock);
 
         var run = runner.RunAsync(CancellationToken.None, new WorkerRunLimits { StopPollingAt = clock.GetUtcNow().AddMinutes(1) });
         await started.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
@@ -112,9 +112,9 @@ public class WorkerRunLimitsTests
     public async Task A_budget_of_one_takes_one_task_even_through_update_v2()
     {
         await using var engine = Backend.Open();
-        await Backend.StartOneTaskWorkflowsAsync(engine, "one", 4);
+        await OneTaskWorkflow.RegisterAndStartAsync(engine, "one", 4);
         var handedBack = new List<WorkerEvent>();
-        var runner = new WorkerRunner(engine, [new WorkerDefinition("one", Backend.Echo, TestOptions.Fast())], TestOptions.Runner());
+        var runner = new WorkerRunner(engine, [new WorkerDefinition("one", Backend.Echo, TestWorkerOptions.Fast())], TestWorkerOptions.Runner());
         runner.Event += (_, e) => { if (e.Kind == WorkerEventKind.HandedBack) lock (handedBack) handedBack.Add(e); };
 
         var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { MaxTasks = 1 });
@@ -126,7 +126,7 @@ public class WorkerRunLimitsTests
 
     private static WorkerRunnerOptions Drain(TimeSpan drain)
     {
-        var options = TestOptions.Runner();
+        var options = TestWorkerOptions.Runner();
         options.DrainTimeout = drain;
         return options;
     }
@@ -135,7 +135,7 @@ public class WorkerRunLimitsTests
     public async Task Hand_backs_say_why()
     {
         await using var engine = Backend.Open();
-        await Backend.StartOneTaskWorkflowsAsync(engine, "why", 1);
+        await OneTaskWorkflow.RegisterAndStartAsync(engine, "why", 1);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var events = new List<WorkerEvent>();
         var runner = new WorkerRunner(engine, [new WorkerDefinition("why", async (task, ct) =>
@@ -143,7 +143,7 @@ public class WorkerRunLimitsTests
             started.TrySetResult();
             await Task.Delay(Timeout.Infinite, ct);
             return TaskResults.Complete(task);
-        }, TestOptions.Fast())], Drain(TimeSpan.FromMilliseconds(100)));
+        }, TestWorkerOptions.Fast())], Drain(TimeSpan.FromMilliseconds(100)));
         runner.Event += (_, e) => { if (e.Kind == WorkerEventKind.HandedBack) lock (events) events.Add(e); };
         using var stop = new CancellationTokenSource();
 

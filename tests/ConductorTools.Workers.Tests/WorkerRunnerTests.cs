@@ -12,8 +12,8 @@ public class WorkerRunnerTests
         {
             var wf = await api.GetWorkflowAsync(id);
             Assert.Equal(WorkflowStatus.COMPLETED, wf.Status);
-            Assert.Equal(id, wf.Output!["workflowId"]); // the last task's output becomes the workflow's
-            Assert.Single(wf.Tasks); // never failed, retried or completed twice
+            var task = Assert.Single(wf.Tasks); // never failed, retried or completed twice
+            Assert.Equal(id, task.OutputData!["workflowId"]); // the result landed in its own workflow
         }
     }
 
@@ -21,8 +21,8 @@ public class WorkerRunnerTests
     public async Task Runs_queued_work_to_completion_and_stops_when_idle()
     {
         await using var engine = Backend.Open();
-        var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "double", 40);
-        var runner = new WorkerRunner(engine, [new WorkerDefinition("double", Backend.Echo, TestOptions.Fast(concurrency: 4))], TestOptions.Runner());
+        var ids = await OneTaskWorkflow.RegisterAndStartAsync(engine, "double", 40);
+        var runner = new WorkerRunner(engine, [new WorkerDefinition("double", Backend.Echo, TestWorkerOptions.Fast(concurrency: 4))], TestWorkerOptions.Runner());
 
         var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { StopWhenIdle = true });
 
@@ -36,7 +36,7 @@ public class WorkerRunnerTests
     public async Task Never_runs_more_than_its_concurrency_and_respects_a_task_budget()
     {
         await using var engine = Backend.Open();
-        await Backend.StartOneTaskWorkflowsAsync(engine, "limited", 12);
+        await OneTaskWorkflow.RegisterAndStartAsync(engine, "limited", 12);
         var running = 0;
         var peak = 0;
         var runner = new WorkerRunner(engine, [new WorkerDefinition("limited", async (task, ct) =>
@@ -46,7 +46,7 @@ public class WorkerRunnerTests
             await Task.Delay(20, ct);
             Interlocked.Decrement(ref running);
             return TaskResults.Complete(task);
-        }, TestOptions.Fast(concurrency: 3))], TestOptions.Runner());
+        }, TestWorkerOptions.Fast(concurrency: 3))], TestWorkerOptions.Runner());
 
         var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { MaxTasks = 7 });
 
@@ -66,11 +66,11 @@ public class WorkerRunnerTests
     public async Task Exceptions_fail_the_task_with_message_and_stack_and_non_retryable_is_terminal()
     {
         await using var engine = Backend.Open();
-        var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "boom", 2);
+        var ids = await OneTaskWorkflow.RegisterAndStartAsync(engine, "boom", 2);
         var runner = new WorkerRunner(engine, [new WorkerDefinition("boom", (task, _) =>
             task.WorkflowInstanceId == ids[0]
                 ? throw new InvalidOperationException("disk full")
-                : throw new NonRetryableException("bad input"), TestOptions.Fast())], TestOptions.Runner());
+                : throw new NonRetryableException("bad input"), TestWorkerOptions.Fast())], TestWorkerOptions.Runner());
 
         var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { StopWhenIdle = true });
 
@@ -89,11 +89,11 @@ public class WorkerRunnerTests
     public async Task In_progress_results_requeue_the_task_until_it_completes()
     {
         await using var engine = Backend.Open();
-        var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "slowpoke", 1);
+        var ids = await OneTaskWorkflow.RegisterAndStartAsync(engine, "slowpoke", 1);
         var runner = new WorkerRunner(engine, [new WorkerDefinition("slowpoke", (task, _) =>
             Task.FromResult(task.PollCount < 3
                 ? TaskResults.InProgress(task, 0, new Dictionary<string, object?> { ["progress"] = task.PollCount })
-                : TaskResults.Complete(task, new Dictionary<string, object?> { ["workflowId"] = task.WorkflowInstanceId })), TestOptions.Fast())], TestOptions.Runner());
+                : TaskResults.Complete(task, new Dictionary<string, object?> { ["workflowId"] = task.WorkflowInstanceId })), TestWorkerOptions.Fast())], TestWorkerOptions.Runner());
 
         var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { StopWhenIdle = true });
 
@@ -106,10 +106,10 @@ public class WorkerRunnerTests
     public async Task A_cycle_hands_back_what_it_cannot_finish_and_returns_by_its_deadline()
     {
         await using var engine = Backend.Open();
-        var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "stuck", 1);
-        var options = TestOptions.Fast();
+        var ids = await OneTaskWorkflow.RegisterAndStartAsync(engine, "stuck", 1);
+        var options = TestWorkerOptions.Fast();
         options.ExpectedExecutionTime = TimeSpan.Zero;
-        var runnerOptions = TestOptions.Runner();
+        var runnerOptions = TestWorkerOptions.Runner();
         runnerOptions.HandBackMargin = TimeSpan.FromMilliseconds(500);
         var runner = new WorkerRunner(engine, [new WorkerDefinition("stuck", async (task, ct) =>
         {
@@ -132,14 +132,14 @@ public class WorkerRunnerTests
     public async Task Stopping_lets_in_flight_handlers_finish_and_delivers_their_results()
     {
         await using var engine = Backend.Open();
-        var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "drain", 1);
+        var ids = await OneTaskWorkflow.RegisterAndStartAsync(engine, "drain", 1);
         var started = new TaskCompletionSource();
         var runner = new WorkerRunner(engine, [new WorkerDefinition("drain", async (task, ct) =>
         {
             started.TrySetResult();
             await Task.Delay(300, CancellationToken.None);
             return TaskResults.Complete(task, new Dictionary<string, object?> { ["workflowId"] = task.WorkflowInstanceId });
-        }, TestOptions.Fast())], TestOptions.Runner());
+        }, TestWorkerOptions.Fast())], TestWorkerOptions.Runner());
         using var stop = new CancellationTokenSource();
 
         var run = runner.RunAsync(stop.Token);
@@ -156,7 +156,7 @@ public class WorkerRunnerTests
     public async Task A_passing_500_with_a_conductor_body_is_retried_and_a_lasting_one_is_given_up_after_three_tries()
     {
         await using var engine = Backend.Open();
-        var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "gateway", 2);
+        var ids = await OneTaskWorkflow.RegisterAndStartAsync(engine, "gateway", 2);
         var (api, faults) = FaultyApi.Wrap(engine);
         var updateCalls = 0;
         faults.Before = name =>
@@ -168,7 +168,7 @@ public class WorkerRunnerTests
                 throw ConductorException.InvalidState("Refused by a gateway");
             }
         };
-        var runner = new WorkerRunner(api, [new WorkerDefinition("gateway", Backend.Echo, TestOptions.Fast(concurrency: 1))], TestOptions.Runner());
+        var runner = new WorkerRunner(api, [new WorkerDefinition("gateway", Backend.Echo, TestWorkerOptions.Fast(concurrency: 1))], TestWorkerOptions.Runner());
         var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { MaxTasks = 2 });
 
         Assert.Equal(1, summary.UpdateFailures);
@@ -183,7 +183,7 @@ public class WorkerRunnerTests
     public async Task Transient_update_failures_and_lost_responses_lose_nothing_and_complete_nothing_twice()
     {
         await using var engine = Backend.Open();
-        var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "flaky", 60);
+        var ids = await OneTaskWorkflow.RegisterAndStartAsync(engine, "flaky", 60);
         var (api, faults) = FaultyApi.Wrap(engine);
         var random = new Random(42);
         bool Chance(double p) { lock (random) return random.NextDouble() < p; }
@@ -206,7 +206,7 @@ public class WorkerRunnerTests
         {
             executions.AddOrUpdate(task.TaskId!, 1, (_, c) => c + 1);
             return Backend.Echo(task, ct);
-        }, TestOptions.Fast(concurrency: 4))], TestOptions.Runner());
+        }, TestWorkerOptions.Fast(concurrency: 4))], TestWorkerOptions.Runner());
 
         var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { StopWhenIdle = true });
 
@@ -223,20 +223,20 @@ public class WorkerRunnerTests
         try
         {
             await using var engine = Backend.Open();
-            var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "offline", 1);
+            var ids = await OneTaskWorkflow.RegisterAndStartAsync(engine, "offline", 1);
             var (api, faults) = FaultyApi.Wrap(engine);
             faults.Before = name =>
             {
                 if (name is nameof(IConductorApi.UpdateTaskV2Async) or nameof(IConductorApi.UpdateTaskAsync)) throw FaultyApi.Transient(name);
             };
-            var down = new WorkerRunner(api, [new WorkerDefinition("offline", Backend.Echo, TestOptions.Fast())], TestOptions.Runner(outbox));
+            var down = new WorkerRunner(api, [new WorkerDefinition("offline", Backend.Echo, TestWorkerOptions.Fast())], TestWorkerOptions.Runner(outbox));
             var summary = await down.RunAsync(CancellationToken.None, new WorkerRunLimits { MaxTasks = 1 });
             Assert.Equal(1, summary.Completed);
             Assert.Single(Directory.GetFiles(outbox, "*.json"));
             Assert.Equal(WorkflowStatus.RUNNING, (await engine.GetWorkflowAsync(ids[0])).Status);
 
             // Next start, server reachable again: the kept result is delivered before anything else.
-            var up = new WorkerRunner(engine, [new WorkerDefinition("offline", Backend.Echo, TestOptions.Fast())], TestOptions.Runner(outbox));
+            var up = new WorkerRunner(engine, [new WorkerDefinition("offline", Backend.Echo, TestWorkerOptions.Fast())], TestWorkerOptions.Runner(outbox));
             await up.RunAsync(CancellationToken.None, new WorkerRunLimits { MaxTasks = 0 });
             Assert.Empty(Directory.GetFiles(outbox, "*.json"));
             Assert.Equal(WorkflowStatus.COMPLETED, (await engine.GetWorkflowAsync(ids[0])).Status);
@@ -251,7 +251,7 @@ public class WorkerRunnerTests
     public async Task Surplus_tasks_from_a_server_that_returns_more_than_asked_are_handed_back()
     {
         await using var engine = Backend.Open();
-        await Backend.StartOneTaskWorkflowsAsync(engine, "greedy", 3);
+        await OneTaskWorkflow.RegisterAndStartAsync(engine, "greedy", 3);
         var (api, faults) = FaultyApi.Wrap(engine);
         var first = 0;
         faults.Replace = (name, args) =>
@@ -259,7 +259,7 @@ public class WorkerRunnerTests
             if (name != nameof(IConductorApi.BatchPollAsync) || Interlocked.Exchange(ref first, 1) == 1) return null;
             return engine.BatchPollAsync("greedy", 3, TimeSpan.Zero, "test-worker"); // asked for 1, got 3
         };
-        var runner = new WorkerRunner(api, [new WorkerDefinition("greedy", Backend.Echo, TestOptions.Fast(concurrency: 1))], TestOptions.Runner());
+        var runner = new WorkerRunner(api, [new WorkerDefinition("greedy", Backend.Echo, TestWorkerOptions.Fast(concurrency: 1))], TestWorkerOptions.Runner());
 
         var summary = await runner.RunAsync(CancellationToken.None, new WorkerRunLimits { StopWhenIdle = true });
 
@@ -276,9 +276,9 @@ public class WorkerRunnerTests
         {
             if (name == nameof(IConductorApi.BatchPollAsync)) throw new ConductorException("401 from test", ConductorErrorKind.Unauthorized, 401);
         };
-        var options = TestOptions.Fast();
+        var options = TestWorkerOptions.Fast();
         options.ExpectedExecutionTime = TimeSpan.Zero;
-        var runner = new WorkerRunner(api, [new WorkerDefinition("nothing", Backend.Echo, options)], TestOptions.Runner());
+        var runner = new WorkerRunner(api, [new WorkerDefinition("nothing", Backend.Echo, options)], TestWorkerOptions.Runner());
         var errors = 0;
         runner.Event += (_, e) => { if (e.Kind == WorkerEventKind.PollFailed) Interlocked.Increment(ref errors); };
 
@@ -293,10 +293,10 @@ public class WorkerRunnerTests
     public async Task Paused_workers_do_not_poll_until_resumed()
     {
         await using var engine = Backend.Open();
-        var ids = await Backend.StartOneTaskWorkflowsAsync(engine, "pausable", 1);
-        var options = TestOptions.Fast();
+        var ids = await OneTaskWorkflow.RegisterAndStartAsync(engine, "pausable", 1);
+        var options = TestWorkerOptions.Fast();
         options.Paused = true;
-        var runner = new WorkerRunner(engine, [new WorkerDefinition("pausable", Backend.Echo, options)], TestOptions.Runner());
+        var runner = new WorkerRunner(engine, [new WorkerDefinition("pausable", Backend.Echo, options)], TestWorkerOptions.Runner());
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
         await Task.Delay(300);

@@ -14,11 +14,6 @@ BeforeAll {
     Import-TestModule
     $TestServer = Start-TestServer
 
-    function Connect-TestBackend([string] $Backend, [switch] $PassThru) {
-        if ($Backend -eq 'Embedded') { Connect-Conductor -Embedded -DatabasePath ':memory:' -PassThru:$PassThru }
-        else { Connect-Conductor $TestServer.ApiUrl -PassThru:$PassThru }
-    }
-
     # A TCP listener on a free loopback port. -Silent accepts connections and never answers; otherwise each request gets
     # Conductor's 404 body, and the request lines are collected in .Requests. Stop it with Stop-FakeServer.
     function Start-FakeServer([switch] $Silent) {

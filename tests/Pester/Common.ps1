@@ -113,3 +113,14 @@ function Invoke-ChildShell([string] $Script, [hashtable] $Environment = @{}, [in
     $process.WaitForExit()
     [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result + $stderr.Result }
 }
+
+# Connects the cmdlets to a test backend: a fresh in-memory embedded engine, or the local server the calling file started
+# into $TestServer (Start-TestServer).
+function Connect-TestBackend([ValidateSet('Embedded', 'LocalServer')][string] $Backend, [switch] $PassThru) {
+    if ($Backend -eq 'Embedded') { Connect-Conductor -Embedded -DatabasePath ':memory:' -PassThru:$PassThru }
+    else { Connect-Conductor $TestServer.ApiUrl -PassThru:$PassThru }
+}
+
+# Waits for a .NET task (Core's async API called directly) and returns its result; $None is the token to pass.
+function Wait-Async($Task) { $Task.GetAwaiter().GetResult() }
+$script:None = [Threading.CancellationToken]::None

@@ -13,11 +13,6 @@ BeforeAll {
     # The local server on a free loopback port with an in-memory database, for the LocalServer runs of this file.
     $TestServer = Start-TestServer
 
-    function Connect-TestBackend([string] $Backend) {
-        if ($Backend -eq 'Embedded') { Connect-Conductor -Embedded -DatabasePath ':memory:' }
-        else { Connect-Conductor $TestServer.ApiUrl }
-    }
-
     function New-HelloWorkflow([string] $Name) {
         Register-TaskDef "greet_$Name" -RetryCount 0 -TimeoutSeconds 60 -Confirm:$false
         Register-WorkflowDef @{

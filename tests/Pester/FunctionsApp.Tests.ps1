@@ -11,8 +11,6 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     Import-TestModule
     $TestServer = Start-TestServer
-    function Wait-Async($Task) { $Task.GetAwaiter().GetResult() }
-    $script:None = [Threading.CancellationToken]::None
     $options = [ConductorTools.Http.ConductorClientOptions]::new()
     $options.ServerUrl = [uri] $TestServer.ApiUrl
     $script:Api = [ConductorTools.Http.HttpConductorApi]::new($options, $null, $null, $null)

@@ -22,10 +22,8 @@ BeforeAll {
 
     # The suite talks to the backends through Core's IConductorApi directly (the engine in-process, or the HTTP client
     # against the local server) and hands that to Invoke-WorkerLoop -Connection, so it depends on no other cmdlet.
-    function Wait-Async($Task) { $Task.GetAwaiter().GetResult() }
-    $script:None = [Threading.CancellationToken]::None
 
-    function Connect-TestBackend([string] $Backend) {
+    function Connect-TestApi([string] $Backend) {
         if ($Backend -eq 'Embedded') {
             $script:Api = [ConductorTools.Engine.EmbeddedConductor]::Open([ConductorTools.Engine.EmbeddedConductorOptions]@{ DatabasePath = ':memory:' })
         }
@@ -37,7 +35,7 @@ BeforeAll {
         $global:PSDefaultParameterValues['Invoke-WorkerLoop:Connection'] = $script:Api
     }
 
-    function Disconnect-TestBackend {
+    function Disconnect-TestApi {
         $global:PSDefaultParameterValues.Remove('Invoke-WorkerLoop:Connection')
         $script:Api.Dispose()
     }
@@ -76,8 +74,8 @@ AfterAll {
 }
 
 Describe 'Invoke-WorkerLoop script-block contract (<Backend>)' -ForEach $Backends {
-    BeforeAll { Connect-TestBackend $Backend }
-    AfterAll { Disconnect-TestBackend }
+    BeforeAll { Connect-TestApi $Backend }
+    AfterAll { Disconnect-TestApi }
 
     Context '<Mode> mode' -ForEach $Modes {
         It 'binds input to parameters by name, case-insensitively, and $Task to the whole task' {

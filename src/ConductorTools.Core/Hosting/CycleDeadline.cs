@@ -17,14 +17,6 @@ public sealed record CycleDeadline(DateTimeOffset Start, DateTimeOffset Deadline
     /// <summary>How long the cycle may run.</summary>
     public TimeSpan Budget => Deadline - Start;
 
-    /// <summary>For hosts that take a stop time plus a drain period (Invoke-WorkerLoop -Until/-DrainTimeout): stop polling
-    /// at the deadline less the drain, so in-flight tasks get <paramref name="drain"/> to finish before the deadline.</summary>
-    public DateTimeOffset StopPollingAt(TimeSpan drain) =>
-        drain >= Budget ? Start : Deadline - drain;
-
-    /// <summary>The time left, never negative.</summary>
-    public TimeSpan Remaining(DateTimeOffset now) => now >= Deadline ? TimeSpan.Zero : Deadline - now;
-
     public override string ToString() =>
         $"deadline {Deadline:O} ({Budget.TotalSeconds:0.#} s: timeout {Timeout}, safety margin {SafetyMargin.TotalSeconds:0.#} s), polling until {PollUntil:O}";
 

@@ -4,7 +4,8 @@ using ConductorTools.Model;
 
 namespace ConductorTools.Engine.Execution;
 
-/// <summary>Workflow operations: retry, restart, rerun, skip (§4.10).</summary>
+/// <summary>Workflow operations: retry, restart, rerun, skip (conductor-oss core/.../execution/WorkflowExecutorOps.java:
+/// retry, restart, rerun, skipTaskFromWorkflow).</summary>
 internal sealed partial class Decider
 {
     public void RetryWorkflow(Tx tx, WorkflowState state, bool resumeSubworkflowTasks)

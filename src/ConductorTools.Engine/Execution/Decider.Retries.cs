@@ -7,10 +7,11 @@ using Microsoft.Extensions.Logging;
 
 namespace ConductorTools.Engine.Execution;
 
-/// <summary>Failed tasks (§4.4): retry with the TaskDef's delay and backoff, optional and permissive tasks, else the workflow fails.</summary>
+/// <summary>Failed tasks: retry with the TaskDef's delay and backoff, optional and permissive tasks, else the workflow fails
+/// (conductor-oss core/.../execution/DeciderService.java, retry).</summary>
 internal sealed partial class Decider
 {
-    // ---- failures and retries (§4.4) ----------------------------------------------------------------------------
+    // ---- failures and retries ------------------------------------------------------------------------------------
 
     private void HandleUnsuccessful(Tx tx, WorkflowState state, ConductorTask task)
     {
@@ -56,7 +57,7 @@ internal sealed partial class Decider
         return now - first >= def.TotalTimeoutSeconds.Value * 1000;
     }
 
-    /// <summary>Delay in milliseconds before retry number <paramref name="retryCount"/>+1 (§4.4).</summary>
+    /// <summary>Delay in milliseconds before retry number <paramref name="retryCount"/>+1 (retryLogic FIXED, LINEAR_BACKOFF, EXPONENTIAL_BACKOFF).</summary>
     internal long RetryDelayMs(TaskDef def, int retryCount)
     {
         long seconds = def.RetryLogic switch

@@ -7,10 +7,12 @@ using Microsoft.Extensions.Logging;
 
 namespace ConductorTools.Engine.Execution;
 
-/// <summary>Timeouts (§4.5): workflow, task, poll and response timeouts, and when the sweeper must next look at a workflow.</summary>
+/// <summary>Timeouts: workflow, task, poll and response timeouts, and when the sweeper must next look at a workflow
+/// (conductor-oss core/.../execution/DeciderService.java: checkWorkflowTimeout, checkTaskTimeout, checkTaskPollTimeout,
+/// isResponseTimedOut).</summary>
 internal sealed partial class Decider
 {
-    // ---- timeouts (§4.5) ----------------------------------------------------------------------------------------
+    // ---- timeouts ------------------------------------------------------------------------------------------
 
     private bool CheckWorkflowTimeout(Tx tx, WorkflowState state)
     {
@@ -66,7 +68,7 @@ internal sealed partial class Decider
         if (task.Status == ConductorTaskStatus.IN_PROGRESS && task.ResponseTimeoutSeconds != 0
             && now - task.UpdateTime >= (task.ResponseTimeoutSeconds + task.CallbackAfterSeconds) * 1000)
         {
-            // Response timeout ignores the policy: the task is timed out and the retry rules decide (§4.5).
+            // Response timeout ignores the policy: the task is timed out and the retry rules decide (DeciderService.decide).
             MarkTimedOut(tx, task, $"responseTimeout: {task.ResponseTimeoutSeconds} exceeded for taskId: {task.TaskId} with Task Definition: {task.TaskDefName}");
             return true;
         }

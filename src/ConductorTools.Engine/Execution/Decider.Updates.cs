@@ -3,12 +3,13 @@ using ConductorTools.Model;
 
 namespace ConductorTools.Engine.Execution;
 
-/// <summary>Task updates (§4.3): a worker's result, IN_PROGRESS with a callback, logs.</summary>
+/// <summary>Task updates, after conductor-oss core/.../execution/WorkflowExecutorOps.java (updateTask): a worker's result,
+/// IN_PROGRESS with a callback, logs.</summary>
 internal sealed partial class Decider
 {
     /// <summary>Maximum log lines stored per update (Conductor drops the rest).</summary>
 
-    /// <summary>Applies a worker's result (§4.3). Returns the task as updated, or null when the update was ignored
+    /// <summary>Applies a worker's result. Returns the task as updated, or null when the update was ignored
     /// (terminal task or workflow).</summary>
     public ConductorTask? UpdateTask(Tx tx, TaskResult result)
     {
@@ -53,7 +54,7 @@ internal sealed partial class Decider
         {
             if (IsWorkerTask(task))
             {
-                // Back to the queue, visible again after callbackAfterSeconds (§4.3 step 3).
+                // Back to the queue, visible again after callbackAfterSeconds (WorkflowExecutorOps.updateTask).
                 task.Status = ConductorTaskStatus.SCHEDULED;
                 var queue = QueueName(task.TaskType!, task.Domain);
                 tx.Store.Enqueue(task.TaskId!, queue, tx.Now + result.CallbackAfterSeconds * 1000, state.Workflow.Priority, tx.Now);

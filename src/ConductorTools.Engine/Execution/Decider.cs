@@ -8,9 +8,10 @@ using Microsoft.Extensions.Logging;
 namespace ConductorTools.Engine.Execution;
 
 /// <summary>
-/// Conductor's execution semantics (protocol §4): start and the decider loop (§4.9) here; ending a workflow
-/// (Decider.Ending.cs), failures and retries (Decider.Retries.cs, §4.4), timeouts (Decider.Timeouts.cs, §4.5), task
-/// updates (Decider.Updates.cs, §4.3) and the workflow operations (Decider.Operations.cs, §4.10). What each task type
+/// Conductor's execution semantics, after conductor-oss core/.../execution/DeciderService.java (decide) and
+/// WorkflowExecutorOps.java: start and the decider loop here; ending a workflow (Decider.Ending.cs), failures and retries
+/// (Decider.Retries.cs), timeouts (Decider.Timeouts.cs), task updates (Decider.Updates.cs) and the workflow operations
+/// (Decider.Operations.cs). What each task type
 /// does lives in its operator (<c>Execution/Operators/</c>); polling is <see cref="TaskPoller"/>'s. Everything runs
 /// inside one <see cref="Tx"/>, under the engine's writer lock, so a pass is atomic.
 /// </summary>
@@ -34,12 +35,12 @@ internal sealed partial class Decider
         }
         if (request.WorkflowDef is null && string.IsNullOrWhiteSpace(request.Name))
         {
-            throw ConductorException.BadRequest("Validation failed, check below errors for detail.",
+            throw ConductorException.BadRequest(DefinitionChecks.Message,
                 new[] { new ValidationError("startWorkflow.request.name", "Workflow name cannot be null or empty") });
         }
         if (request.Priority is < 0 or > 99)
         {
-            throw ConductorException.BadRequest("Validation failed, check below errors for detail.",
+            throw ConductorException.BadRequest(DefinitionChecks.Message,
                 new[] { new ValidationError("startWorkflow.request.priority", "priority: can be between 0 and 99",
                     request.Priority.Value.ToString(CultureInfo.InvariantCulture)) });
         }
@@ -59,7 +60,8 @@ internal sealed partial class Decider
         PopulateTaskDefinitions(tx, def);
 
         var input = ConductorJson.CloneMap(request.Input);
-        // §4.11: template keys fill gaps only when some input was supplied.
+        // The definition's inputTemplate fills gaps only when some input was supplied (conductor-oss
+        // WorkflowExecutorOps.java builds the workflow with ParametersUtils.getWorkflowInput only for a non-empty input).
         if (input.Count > 0 && def.InputTemplate is { Count: > 0 } template)
         {
             foreach (var pair in template)
@@ -426,7 +428,7 @@ internal sealed partial class Decider
         task.UpdateTime = tx.Now;
     }
 
-    // ---- domains (§4.2) -----------------------------------------------------------------------------------------
+    // ---- domains (conductor-oss WorkflowExecutorOps.getActiveDomain) -----------------------------------------------------------------------------------------
 
     /// <summary>How long a domain counts as having active workers after its last poll (Conductor's activeWorkerLastPollTimeout).</summary>
     private const long ActiveWorkerWindowMs = 10_000;

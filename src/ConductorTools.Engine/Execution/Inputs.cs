@@ -4,7 +4,7 @@ using ConductorTools.Model;
 namespace ConductorTools.Engine.Execution;
 
 /// <summary>
-/// The engine's one door to the expression language (§5): task inputs, workflow outputs and single values are resolved
+/// The engine's one door to the expression language (docs/embedded-engine.md; conductor-oss core/.../utils/ParametersUtils.java): task inputs, workflow outputs and single values are resolved
 /// here against the workflow's current state.
 /// </summary>
 internal static class Inputs

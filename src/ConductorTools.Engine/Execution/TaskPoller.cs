@@ -3,7 +3,7 @@ using ConductorTools.Model;
 namespace ConductorTools.Engine.Execution;
 
 /// <summary>
-/// Hands queued worker tasks to pollers (§4.2): takes due task ids from the queue in order, applies the TaskDef's
+/// Hands queued worker tasks to pollers (conductor-oss core/.../service/ExecutionService.java, poll): takes due task ids from the queue in order, applies the TaskDef's
 /// <c>concurrentExecLimit</c> and <c>rateLimitPerFrequency</c>, and marks what it hands out IN_PROGRESS. Works through
 /// the <see cref="Tx"/> like every other change, so a poll sees the tasks an update scheduled in the same transaction
 /// (update-v2) without writing them first.

@@ -3,7 +3,7 @@ using ConductorTools.Model;
 namespace ConductorTools.Engine.Expressions;
 
 /// <summary>
-/// The document expressions are evaluated against (conductor-protocol §5.2): a <c>workflow</c> entry and one entry per
+/// The document expressions are evaluated against (conductor-oss core/.../utils/ParametersUtils.java, getTaskInputV2): a <c>workflow</c> entry and one entry per
 /// task reference name, the latest attempt winning; loop iterations are keyed without their <c>__N</c> suffix.
 /// </summary>
 public static class ExpressionContext

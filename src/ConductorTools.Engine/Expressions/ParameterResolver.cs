@@ -5,7 +5,7 @@ using ConductorTools.Model;
 namespace ConductorTools.Engine.Expressions;
 
 /// <summary>
-/// Conductor's parameter expressions (conductor-protocol §5.3): <c>${path}</c> tokens evaluated with JSONPath against an
+/// Conductor's parameter expressions (conductor-oss core/.../utils/ParametersUtils.java): <c>${path}</c> tokens evaluated with JSONPath against an
 /// <see cref="ExpressionContext"/> document. A value that is exactly one token keeps its JSON type; tokens inside text are
 /// rendered the way Java's <c>toString</c> renders them; missing paths are null (or "null" in text); inner tokens are
 /// resolved first; <c>$${</c> escapes. Resolution never throws for a bad path.

@@ -156,6 +156,26 @@ public abstract class ConductorCmdlet : PSCmdlet, IDisposable
         return pso.BaseObject;
     }
 
+    /// <summary>The files that -Path's PowerShell paths (wildcards allowed) name; a path that matches nothing is a
+    /// non-terminating ConductorTools.FileNotFound error, and the rest go on.</summary>
+    protected IEnumerable<string> ResolveFiles(IEnumerable<string> paths)
+    {
+        foreach (var path in paths)
+        {
+            IEnumerable<string> files;
+            try
+            {
+                files = GetResolvedProviderPathFromPSPath(path, out _);
+            }
+            catch (ItemNotFoundException ex)
+            {
+                WriteError(new ErrorRecord(ex, "ConductorTools.FileNotFound", ErrorCategory.ObjectNotFound, path));
+                continue;
+            }
+            foreach (var file in files) yield return file;
+        }
+    }
+
     protected static Dictionary<string, object?> ToMap(object? value, string what) => PlainValues.ToMap(value, what, Unwrap);
 
     protected static T ToModel<T>(object? value, string what) where T : class => PlainValues.ToModel<T>(value, what, Unwrap);

@@ -114,20 +114,7 @@ public sealed class RegisterTaskDefCommand : TaskDefFieldsCmdlet
                 sources.Add((InputObject!, () => new[] { ReadTaskDef(InputObject, "-InputObject") }));
                 break;
             case PathSet:
-                foreach (var path in Path)
-                {
-                    IEnumerable<string> files;
-                    try
-                    {
-                        files = GetResolvedProviderPathFromPSPath(path, out _);
-                    }
-                    catch (ItemNotFoundException ex)
-                    {
-                        WriteError(new ErrorRecord(ex, "ConductorTools.FileNotFound", ErrorCategory.ObjectNotFound, path));
-                        continue;
-                    }
-                    foreach (var file in files) sources.Add((file, () => ReadFile(file)));
-                }
+                foreach (var file in ResolveFiles(Path)) sources.Add((file, () => ReadFile(file)));
                 break;
             default:
                 sources.Add((Name, () => new[] { new TaskDef(Name) }));
@@ -298,20 +285,7 @@ public sealed class RegisterWorkflowDefCommand : ConductorCmdlet
         var sources = new List<(object Target, Func<object> Read, string What)>();
         if (ParameterSetName == PathSet)
         {
-            foreach (var path in Path)
-            {
-                IEnumerable<string> files;
-                try
-                {
-                    files = GetResolvedProviderPathFromPSPath(path, out _);
-                }
-                catch (ItemNotFoundException ex)
-                {
-                    WriteError(new ErrorRecord(ex, "ConductorTools.FileNotFound", ErrorCategory.ObjectNotFound, path));
-                    continue;
-                }
-                foreach (var file in files) sources.Add((file, () => File.ReadAllText(file), $"The file {file}"));
-            }
+            foreach (var file in ResolveFiles(Path)) sources.Add((file, () => File.ReadAllText(file), $"The file {file}"));
         }
         else
         {

@@ -108,27 +108,18 @@ public sealed class InvokeWorkerCycleCommand : PSCmdlet, IDisposable
         var workers = new Dictionary<string, ScriptWorker>(StringComparer.Ordinal);
         var handlers = new Dictionary<string, ScriptHandler>(StringComparer.Ordinal);
         var definitions = new List<WorkerDefinition>();
-        foreach (DictionaryEntry entry in Workers)
+        foreach (var (taskType, script) in WorkersTable.Read(Workers, this))
         {
-            var taskType = Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture);
-            var script = (entry.Value as PSObject)?.BaseObject as ScriptBlock ?? entry.Value as ScriptBlock;
-            if (string.IsNullOrWhiteSpace(taskType) || script is null)
-            {
-                ThrowTerminatingError(new ErrorRecord(
-                    new ArgumentException($"-Workers must map task type names to script blocks; the entry '{entry.Key}' maps to '{entry.Value}'."),
-                    "ConductorTools.InvalidWorkersTable", ErrorCategory.InvalidArgument, entry.Key));
-                return;
-            }
             try
             {
-                handlers[taskType!] = ScriptHandler.Create(taskType!, script!, this);
+                handlers[taskType] = ScriptHandler.Create(taskType, script, this);
             }
             catch (ArgumentException e)
             {
                 ThrowTerminatingError(new ErrorRecord(e, "ConductorTools.InvalidWorkerScript", ErrorCategory.InvalidArgument, taskType));
                 return;
             }
-            var type = taskType!;
+            var type = taskType;
             definitions.Add(new WorkerDefinition(type, (task, ct) => workers[type].HandleAsync(task, ct)));
         }
 

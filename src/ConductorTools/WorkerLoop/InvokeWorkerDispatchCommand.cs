@@ -94,17 +94,10 @@ public sealed class InvokeWorkerDispatchCommand : PSCmdlet, IDisposable
         }
 
         var definitions = new List<WorkerDefinition>();
-        foreach (DictionaryEntry entry in Workers)
+        foreach (var (taskType, _) in WorkersTable.Read(Workers, this))
         {
-            var taskType = Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture);
-            if (string.IsNullOrWhiteSpace(taskType))
-            {
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Workers must map task type names to script blocks; the entry '{entry.Key}' has no task type."),
-                    "ConductorTools.InvalidWorkersTable", ErrorCategory.InvalidArgument, entry.Key));
-                return;
-            }
             // The dispatcher runs no task: a handler that refuses, should one ever be called.
-            definitions.Add(new WorkerDefinition(taskType!, (task, _) => Task.FromResult(new TaskResult
+            definitions.Add(new WorkerDefinition(taskType, (task, _) => Task.FromResult(new TaskResult
             {
                 TaskId = task.TaskId ?? "",
                 WorkflowInstanceId = task.WorkflowInstanceId ?? "",

@@ -154,18 +154,7 @@ public sealed class InvokeWorkerLoopCommand : PSCmdlet, IDisposable
             yield return (TaskType, ScriptBlock);
             yield break;
         }
-        foreach (DictionaryEntry entry in Workers)
-        {
-            var taskType = Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture);
-            var script = (entry.Value as PSObject)?.BaseObject as ScriptBlock ?? entry.Value as ScriptBlock;
-            if (string.IsNullOrWhiteSpace(taskType) || script is null)
-            {
-                ThrowTerminatingError(new ErrorRecord(
-                    new ArgumentException($"-Workers must map task type names to script blocks; the entry '{entry.Key}' maps to '{entry.Value}'."),
-                    "ConductorTools.InvalidWorkersTable", ErrorCategory.InvalidArgument, entry.Key));
-            }
-            yield return (taskType!, script!);
-        }
+        foreach (var worker in WorkersTable.Read(Workers, this)) yield return worker;
     }
 
     private IScriptInvoker CreateInvoker(ScriptHandler handler)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using ConductorTools.Model;
@@ -28,7 +29,7 @@ public sealed class DurabilityTests
             var acknowledged = await RunChildUntilKilledAsync(database, acknowledgements: 60);
             Assert.True(acknowledged.Count >= 60, $"child acknowledged only {acknowledged.Count} completions");
 
-            var clock = new ManualTimeProvider(DateTimeOffset.UtcNow.AddHours(1));
+            var clock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(1));
             await using var engine = EmbeddedConductor.Open(new EmbeddedConductorOptions { DatabasePath = database, TimeProvider = clock, StartSweeper = false });
 
             // Nothing the engine acknowledged is lost.

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using ConductorTools.Model;
 
 namespace ConductorTools.Engine.Tests.Engine;
@@ -5,7 +6,7 @@ namespace ConductorTools.Engine.Tests.Engine;
 /// <summary>An in-memory engine on a manual clock with the sweeper off: tests move time and sweep explicitly.</summary>
 public abstract class EngineTestBase : IAsyncLifetime
 {
-    protected ManualTimeProvider Clock { get; } = new();
+    protected FakeTimeProvider Clock { get; } = new();
 
     protected EmbeddedConductor Engine { get; private set; } = null!;
 

@@ -7,22 +7,11 @@ namespace ConductorTools.Engine.Tests.Engine;
 
 public sealed class HttpTaskTests : EngineTestBase
 {
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     [Fact]
     public async Task Http_task_calls_the_endpoint_and_records_the_response()
     {
-        var port = FreePort();
-        using var server = new HttpListener();
-        server.Prefixes.Add($"http://127.0.0.1:{port}/");
-        server.Start();
+        using var server = Loopback.StartHttpListener(out var port);
         var received = new List<string>();
         var serving = Task.Run(async () =>
         {
@@ -77,10 +66,7 @@ public sealed class HttpTaskTests : EngineTestBase
     [Fact]
     public async Task Connection_and_read_timeouts_apply_separately()
     {
-        var port = FreePort();
-        using var server = new HttpListener();
-        server.Prefixes.Add($"http://127.0.0.1:{port}/");
-        server.Start();
+        using var server = Loopback.StartHttpListener(out var port);
         var serving = Task.Run(async () =>
         {
             for (var i = 0; i < 2; i++)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Net.Sockets;
 using ConductorTools.Api;
@@ -80,7 +81,7 @@ public sealed class SweepContainmentTests : EngineTestBase
     [Fact]
     public async Task Health_reports_a_sweeper_that_makes_no_progress()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using var engine = EmbeddedConductor.Open(new EmbeddedConductorOptions
         {
             DatabasePath = EmbeddedConductorOptions.InMemory, TimeProvider = clock, SweepInterval = TimeSpan.FromSeconds(1),
@@ -138,10 +139,7 @@ public sealed class SweepContainmentTests : EngineTestBase
     [Fact]
     public async Task Bad_HTTP_requests_fail_their_own_task_and_the_rest_of_the_batch_completes()
     {
-        var port = FreePort();
-        using var server = new HttpListener();
-        server.Prefixes.Add($"http://127.0.0.1:{port}/");
-        server.Start();
+        using var server = Loopback.StartHttpListener(out var port);
         var serving = Task.Run(async () =>
         {
             while (server.IsListening)
@@ -199,14 +197,5 @@ public sealed class SweepContainmentTests : EngineTestBase
         {
             listener.Stop();
         }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using ConductorTools.Model;
 
 namespace ConductorTools.Engine.Tests.Engine;
@@ -9,7 +10,7 @@ public sealed class SweeperTests
     [Fact]
     public async Task Background_sweeper_applies_timeouts_when_the_clock_moves()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using var engine = EmbeddedConductor.Open(new EmbeddedConductorOptions
         {
             DatabasePath = EmbeddedConductorOptions.InMemory,

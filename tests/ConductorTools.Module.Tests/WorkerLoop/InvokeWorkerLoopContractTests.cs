@@ -11,36 +11,18 @@ namespace ConductorTools.Module.Tests.WorkerLoop;
 /// </summary>
 public sealed class InvokeWorkerLoopContractTests : IDisposable
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = RepositoryPaths.Root;
     private readonly MetadataLoadContext _context;
     private readonly Type _cmdlet;
 
     public InvokeWorkerLoopContractTests()
     {
-        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0
-        var moduleDir = Path.Combine(Root, "src", "ConductorTools", "bin", configuration, "netstandard2.0");
-        var sma = typeof(InvokeWorkerLoopContractTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "PowerShellReferencePath").Value!;
-        var paths = Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll")
-            .Concat(Directory.GetFiles(moduleDir, "*.dll"))
-            .Append(sma)
-            .GroupBy(Path.GetFileName, StringComparer.OrdinalIgnoreCase)
-            .Select(g => g.Last()); // the module's copies win over the runtime's
-        _context = new MetadataLoadContext(new PathAssemblyResolver(paths), "System.Private.CoreLib");
-        var module = _context.LoadFromAssemblyPath(Path.Combine(moduleDir, "ConductorTools.dll"));
+        (_context, var module) = BuiltModule.Inspect();
         _cmdlet = module.GetType("ConductorTools.PowerShell.WorkerLoop.InvokeWorkerLoopCommand", throwOnError: true)!;
     }
 
     public void Dispose() => _context.Dispose();
 
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ConductorTools.slnx"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("ConductorTools.slnx not found above " + AppContext.BaseDirectory);
-    }
 
     private CustomAttributeData Attribute(MemberInfo member, string name) =>
         member.GetCustomAttributesData().Single(a => a.AttributeType.FullName == name);

@@ -18,7 +18,7 @@ internal abstract class Operator
     /// operators the engine runs itself (system tasks).</summary>
     public virtual bool IsWorker => false;
 
-    /// <summary>False for the control-flow operators Conductor never retries (§4.4): a failure ends the branch.</summary>
+    /// <summary>False for the control-flow operators Conductor never retries (DeciderService.retry: built-in task types): a failure ends the branch.</summary>
     public virtual bool Retryable => true;
 
     /// <summary>True when retrying a workflow revives the failed task itself (IN_PROGRESS again, re-evaluated) instead of
