@@ -25,6 +25,7 @@
         'Get-Workflow'
         'Get-WorkflowDef'
         'Invoke-WorkerCycle'
+        'Invoke-WorkerDispatch'
         'Invoke-WorkerLoop'
         'Invoke-WorkflowRerun'
         'New-TaskResult'

@@ -1,6 +1,7 @@
 using ConductorTools.Api;
 using ConductorTools.Hosting;
 using ConductorTools.Http;
+using ConductorTools.Storage;
 using ConductorTools.Workers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,6 +39,20 @@ public static class ConductorWorkersServices
             sp.GetRequiredService<IConductorApi>(),
             sp.GetServices<WorkerDefinition>(),
             FunctionTimeout.FromHostJsonFile(Path.Combine(root, "host.json")),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
+
+        // The fan-out: the dispatcher and its queues, on the queue trigger's storage connection (made on first dispatch).
+        // (Identity-based storage, AzureWebJobsStorage__accountName, uses the app's managed identity, as the trigger does.)
+        services.AddSingleton(sp => StorageFanOutQueue.ServiceFromSettings(key => configuration[key], StorageSettings.ConnectionName));
+        services.AddSingleton<Func<string, IFanOutQueue>>(sp =>
+        {
+            var queues = new System.Collections.Concurrent.ConcurrentDictionary<string, IFanOutQueue>(StringComparer.Ordinal);
+            return name => queues.GetOrAdd(name, n => StorageFanOutQueue.For(sp.GetRequiredService<Azure.Storage.Queues.QueueServiceClient>(), n));
+        });
+        services.AddSingleton(sp => new FanOutDispatcher(
+            sp.GetRequiredService<FunctionCycleRunner>(),
+            sp.GetRequiredService<Func<string, IFanOutQueue>>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>()));
 

@@ -104,7 +104,7 @@ public sealed class FunctionsAppTests : IAsyncLifetime
     /// schedule, and every %NAME% expression it holds is an app setting ConductorHostSettings knows.
     /// </summary>
     [Fact]
-    public void The_generated_functions_metadata_lists_every_timer_function_on_the_settings_schedule()
+    public void The_generated_functions_metadata_lists_every_function_with_its_trigger_and_settings_expressions()
     {
         var appDirectory = Path.GetDirectoryName(typeof(ConductorWorkersFunction).Assembly.Location)!;
         var path = Path.Combine(appDirectory, "functions.metadata");
@@ -125,6 +125,7 @@ public sealed class FunctionsAppTests : IAsyncLifetime
         Assert.NotEmpty(declared);
 
         var functions = metadata.RootElement.EnumerateArray().ToList();
+        int queueFunctions = 0, dispatchers = 0;
         Assert.Equal(declared.Keys.Order(), functions.Select(f => f.GetProperty("name").GetString()!).Order());
         var known = typeof(ConductorHostSettings).GetFields().Where(f => f.IsLiteral && f.Name.EndsWith("Key", StringComparison.Ordinal))
             .Select(f => (string)f.GetRawConstantValue()!).ToHashSet();
@@ -135,16 +136,96 @@ public sealed class FunctionsAppTests : IAsyncLifetime
             Assert.Equal("dotnet-isolated", function.GetProperty("language").GetString());
             Assert.Equal("ConductorTools.Functions.dll", function.GetProperty("scriptFile").GetString());
             var trigger = Assert.Single(function.GetProperty("bindings").EnumerateArray(), b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal));
-            Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
             Assert.Equal("In", trigger.GetProperty("direction").GetString(), ignoreCase: true);
-            Assert.Equal($"%{ConductorHostSettings.PollScheduleKey}%", trigger.GetProperty("schedule").GetString());
-            // runOnStartup stays off (README: it would run a cycle on every scale-out); absent means false.
-            Assert.False(trigger.TryGetProperty("runOnStartup", out var startup) && startup.GetBoolean());
+            if (name.StartsWith(FunctionCycleRunner.FanOutFunctionName, StringComparison.Ordinal))
+            {
+                // The fan-out's queue function: its group's queue from the settings, on the app's storage connection, bound as text
+                // (so a bad message reaches the body, which logs why and fails it towards the poison queue).
+                Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
+                var queue = trigger.GetProperty("queueName").GetString()!;
+                Assert.StartsWith($"%{ConductorHostSettings.FanOutQueueKey}%", queue, StringComparison.Ordinal);
+                var group = FunctionCycleRunner.GroupForFunction(name);
+                Assert.Equal(group == ConductorHostSettings.DefaultGroup ? $"%{ConductorHostSettings.FanOutQueueKey}%" : $"%{ConductorHostSettings.FanOutQueueKey}%-{group.ToLowerInvariant()}", queue);
+                Assert.Equal(StorageSettings.ConnectionName, trigger.GetProperty("connection").GetString());
+                Assert.Equal("String", trigger.GetProperty("dataType").GetString());
+                queueFunctions++;
+            }
+            else
+            {
+                // The timer-only cycle (ConductorWorkers*) and the fan-out dispatcher (ConductorDispatcher*) share the schedule.
+                Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+                Assert.Equal($"%{ConductorHostSettings.PollScheduleKey}%", trigger.GetProperty("schedule").GetString());
+                // runOnStartup stays off (README: it would run a cycle on every scale-out); absent means false.
+                Assert.False(trigger.TryGetProperty("runOnStartup", out var startup) && startup.GetBoolean());
+                if (name.StartsWith(FanOutDispatcher.FunctionName, StringComparison.Ordinal)) dispatchers++;
+            }
             // The group of a function comes from its name, as in the PowerShell app.
             Assert.False(string.IsNullOrEmpty(FunctionCycleRunner.GroupForFunction(name)));
 
             foreach (var expression in System.Text.RegularExpressions.Regex.Matches(function.GetRawText(), "%([A-Za-z0-9_]+)%").Select(m => m.Groups[1].Value))
                 Assert.Contains(expression, known);
         }
+        // Every group that has a queue function has a dispatcher, and the default group has both.
+        Assert.True(queueFunctions >= 1 && queueFunctions == dispatchers, $"{queueFunctions} queue function(s), {dispatchers} dispatcher(s)");
+    }
+
+    /// <summary>
+    /// The fan-out through the app's own service provider: the dispatcher timer function queues work messages on Azurite
+    /// (the queue from CONDUCTOR_FANOUT_QUEUE, the connection from AzureWebJobsStorage), the queue function runs a cycle for
+    /// a message taken from that queue, and in fan-out mode the timer-only function runs no cycle.
+    /// </summary>
+    [Fact]
+    public async Task The_dispatcher_and_queue_functions_from_the_apps_service_provider_fan_a_backlog_out_through_the_queue()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var azurite = await Azurite.SharedAsync(ct);
+        var queueName = "app-" + Guid.NewGuid().ToString("N")[..12];
+        var workflows = new List<string>();
+        foreach (var name in new[] { "Ada", "Grace" })
+            workflows.Add(await _client.StartWorkflowAsync("greet_app_flow", new Dictionary<string, object?> { ["name"] = name }, cancellationToken: ct));
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [ConductorHostSettings.ServerUrlKey] = _server.ApiUrl.AbsoluteUri,
+            [ConductorHostSettings.PollScheduleKey] = "0 */1 * * * *",
+            [ConductorHostSettings.FunctionTimeoutKey] = "00:00:05",
+            [ConductorHostSettings.SafetyMarginKey] = "00:00:01",
+            [ConductorHostSettings.DrainTimeoutKey] = "00:00:01",
+            [ConductorHostSettings.DispatchModeKey] = "FanOut",
+            [ConductorHostSettings.FanOutQueueKey] = queueName,
+            [StorageSettings.ConnectionName] = azurite.ConnectionString,
+        }).Build();
+        var logs = new ListLoggerProvider();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
+        services.AddConductorWorkers(configuration, appRoot: RepositoryPaths.Combine("functions"));
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        var timer = new TimerInfo { ScheduleStatus = new ScheduleStatus { Last = DateTime.UtcNow.AddMinutes(-1), Next = DateTime.UtcNow.AddMinutes(1) } };
+        // Fan-out mode: the timer-only function leaves the cycles to the queue function.
+        await ActivatorUtilities.CreateInstance<ConductorWorkersFunction>(provider).RunDefaultGroup(timer, ct);
+        Assert.Contains(logs.Entries, e => e.Message.Contains("no cycle from the timer", StringComparison.Ordinal));
+
+        var fanOut = ActivatorUtilities.CreateInstance<ConductorFanOutFunctions>(provider);
+        await fanOut.Dispatch(timer, ct);
+        var queue = ConductorTools.Storage.StorageFanOutQueue.For(azurite.Service(), queueName);
+        Assert.Equal(1, await queue.GetApproximateMessageCountAsync(ct));
+        Assert.Contains(logs.Entries, e => e.Message.StartsWith($"Conductor fan-out [default]: 1 message(s) on {queueName} for a backlog of greet 2", StringComparison.Ordinal));
+
+        // What the host does: take the message, hand its text to the function, delete it when the function returns.
+        var message = await queue.ReceiveAsync(TimeSpan.FromMinutes(1), ct);
+        Assert.NotNull(message);
+        await ActivatorUtilities.CreateInstance<ConductorFanOutFunctions>(provider).RunCycle(message.Body.ToString(), ct);
+        Assert.True(await queue.DeleteAsync(message, ct));
+
+        foreach (var id in workflows)
+            Assert.Equal(WorkflowStatus.COMPLETED, (await _client.GetWorkflowAsync(id, cancellationToken: ct)).Status);
+        Assert.Contains(logs.Entries, e => e.Message.StartsWith("Conductor cycle [default] done: polled 2, completed 2", StringComparison.Ordinal));
+        // The backlog is gone: the next dispatch queues nothing.
+        await fanOut.Dispatch(timer, ct);
+        Assert.Equal(0, await queue.GetApproximateMessageCountAsync(ct));
+
+        // A bad message fails the invocation (the host retries it, then moves it to the poison queue) and runs no cycle.
+        await Assert.ThrowsAsync<FanOutMessageException>(() => fanOut.RunCycle("{oops", ct));
     }
 }

@@ -64,7 +64,7 @@ public sealed class ModuleContractTests : IDisposable
             "Remove-TaskDef", "Register-WorkflowDef", "Get-WorkflowDef", "Remove-WorkflowDef", "Start-Workflow", "Get-Workflow",
             "Wait-Workflow", "Stop-Workflow", "Suspend-Workflow", "Resume-Workflow", "Restart-Workflow", "Redo-Workflow",
             "Invoke-WorkflowRerun", "Skip-WorkflowTask", "Remove-Workflow", "Get-Task", "Get-TaskQueue", "Complete-Task",
-            "New-TaskResult", "Invoke-WorkerLoop", "Invoke-WorkerCycle",
+            "New-TaskResult", "Invoke-WorkerLoop", "Invoke-WorkerCycle", "Invoke-WorkerDispatch",
         })
         {
             Assert.Contains(expected, names);

@@ -38,7 +38,7 @@ public class ModuleLayoutTests
         var files = Directory.GetFiles(Staged).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(new[]
         {
-            "ConductorTools.Core.dll", "ConductorTools.Engine.dll", "ConductorTools.Jq.dll", "ConductorTools.WorkerLoop.format.ps1xml", "ConductorTools.dll",
+            "ConductorTools.Core.dll", "ConductorTools.Engine.dll", "ConductorTools.Jq.dll", "ConductorTools.Storage.dll", "ConductorTools.WorkerLoop.format.ps1xml", "ConductorTools.dll",
             "ConductorTools.format.ps1xml", "ConductorTools.psd1", "ConductorTools.types.ps1xml", "LICENSE",
         }.Order(StringComparer.Ordinal), files);
         Assert.True(File.Exists(Path.Combine(Staged, "en-US", "ConductorTools.dll-Help.xml")));

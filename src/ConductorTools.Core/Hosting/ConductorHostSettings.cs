@@ -38,6 +38,12 @@ public sealed class ConductorHostSettings
     public const string ConcurrencyKey = "CONDUCTOR_CONCURRENCY";
     public const string TaskConcurrencyKey = "CONDUCTOR_TASK_CONCURRENCY";
     public const string TaskGroupsKey = "CONDUCTOR_TASK_GROUPS";
+    /// <summary><c>Timer</c> (default): the timer functions run the cycles. <c>FanOut</c>: the dispatcher timer puts work messages on a queue and the queue functions run the cycles.</summary>
+    public const string DispatchModeKey = "CONDUCTOR_DISPATCH_MODE";
+    /// <summary>The fan-out queue of the default group; a group's queue is this name + <c>-</c> + the group (lower case). The queue trigger reads it as <c>%CONDUCTOR_FANOUT_QUEUE%</c>.</summary>
+    public const string FanOutQueueKey = "CONDUCTOR_FANOUT_QUEUE";
+    /// <summary>The most cycles one group may have queued or running at once (its instance budget).</summary>
+    public const string FanOutMaxCyclesKey = "CONDUCTOR_FANOUT_MAX_CYCLES";
     /// <summary>Set by App Service / Functions: the plan's SKU (Dynamic, FlexConsumption, ElasticPremium, ...).</summary>
     public const string WebsiteSkuKey = "WEBSITE_SKU";
 
@@ -46,6 +52,8 @@ public sealed class ConductorHostSettings
 
     public static readonly TimeSpan DefaultSafetyMargin = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(60);
+    public const string DefaultFanOutQueue = "conductor-cycles";
+    public const int DefaultFanOutMaxCycles = 20;
 
     private const string KeyVaultReferencePrefix = "@Microsoft.KeyVault(";
 
@@ -99,6 +107,39 @@ public sealed class ConductorHostSettings
 
     /// <summary>The hosting plan from <c>WEBSITE_SKU</c>; <see cref="HostingPlan.Unknown"/> when running locally.</summary>
     public HostingPlan HostingPlan { get; private set; }
+
+    /// <summary>Who runs the cycles: the timer functions (<see cref="DispatchMode.Timer"/>) or the queue functions fed by the dispatcher.</summary>
+    public DispatchMode DispatchMode { get; private set; }
+
+    /// <summary>The default group's fan-out queue name (<see cref="FanOutQueueKey"/>); see <see cref="FanOutQueueFor"/>.</summary>
+    public string FanOutQueue { get; private set; } = DefaultFanOutQueue;
+
+    /// <summary>The most cycles of one group queued or running at once (<see cref="FanOutMaxCyclesKey"/>).</summary>
+    public int FanOutMaxCycles { get; private set; } = DefaultFanOutMaxCycles;
+
+    /// <summary>
+    /// The Storage queue of <paramref name="group"/>'s work messages: <see cref="FanOutQueue"/> for the default group,
+    /// <c>&lt;FanOutQueue&gt;-&lt;group&gt;</c> (lower case) for a named one. One queue per group, so the approximate
+    /// message count of a queue is that group's cycles in flight and each queue function scales on its own.
+    /// </summary>
+    /// <exception cref="ConductorSettingsException">The resulting name is not a valid queue name (or leaves no room for its <c>-poison</c> queue).</exception>
+    public string FanOutQueueFor(string group)
+    {
+        if (group is null) throw new ArgumentNullException(nameof(group));
+        var name = string.Equals(group, DefaultGroup, StringComparison.Ordinal) ? FanOutQueue : FanOutQueue + "-" + group.ToLowerInvariant();
+        if (QueueNameProblem(name) is { } problem)
+            throw new ConductorSettingsException(new[] { $"The fan-out queue of group '{group}' would be '{name}' ({FanOutQueueKey} + '-' + group), which {problem}: rename the group or shorten {FanOutQueueKey}." });
+        return name;
+    }
+
+    /// <summary>Why <paramref name="name"/> is not a Storage queue name whose <c>-poison</c> queue is also valid; null when it is.</summary>
+    public static string? QueueNameProblem(string name)
+    {
+        if (name.Length < 3 || name.Length > 56) return "is not 3 to 56 characters long (the queue trigger's '-poison' queue must fit in 63)";
+        if (!name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-')) return "holds characters other than lower-case letters, digits and '-'";
+        if (name[0] == '-' || name[name.Length - 1] == '-' || name.Contains("--")) return "starts or ends with '-' or holds '--'";
+        return null;
+    }
 
     /// <summary>Binds from an <c>IConfiguration</c>-like lookup (e.g. <c>key =&gt; configuration[key]</c> or environment variables).</summary>
     /// <exception cref="ConductorSettingsException">One or more settings are missing or wrong; the message lists them all.</exception>
@@ -179,6 +220,33 @@ public sealed class ConductorHostSettings
         s.TaskConcurrency = ParseConcurrencyMap(Get(TaskConcurrencyKey), problems);
         s.TaskGroups = ParseGroups(Get(TaskGroupsKey), problems);
         s.HostingPlan = FunctionTimeout.PlanFromSku(Get(WebsiteSkuKey));
+
+        var mode = Get(DispatchModeKey);
+        if (mode is not null)
+        {
+            switch (mode.Replace("-", "").Replace("_", "").ToUpperInvariant())
+            {
+                case "TIMER": s.DispatchMode = DispatchMode.Timer; break;
+                case "FANOUT": case "QUEUE": s.DispatchMode = DispatchMode.FanOut; break;
+                default: problems.Add($"{DispatchModeKey} '{mode}' is not a dispatch mode: use Timer (the timer functions run the cycles) or FanOut (the dispatcher queues work messages, the queue functions run the cycles)."); break;
+            }
+        }
+        var queue = Get(FanOutQueueKey);
+        if (queue is not null)
+        {
+            if (QueueNameProblem(queue) is { } problem)
+                problems.Add($"{FanOutQueueKey} '{queue}' {problem}; e.g. {DefaultFanOutQueue}.");
+            else
+                s.FanOutQueue = queue;
+        }
+        var maxCycles = Get(FanOutMaxCyclesKey);
+        if (maxCycles is not null)
+        {
+            if (int.TryParse(maxCycles, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 1000)
+                s.FanOutMaxCycles = n;
+            else
+                problems.Add($"{FanOutMaxCyclesKey} '{maxCycles}' is not a number from 1 to 1000 (cycles of one group queued or running at once; keep it within the plan's instance limit).");
+        }
 
         if (problems.Count > 0)
             throw new ConductorSettingsException(problems);
@@ -265,7 +333,8 @@ public sealed class ConductorHostSettings
     /// <summary>A description for logs: URL, auth mode and schedule; never the secret.</summary>
     public override string ToString() =>
         $"server {ServerUrl}, auth {AuthMode}{(AuthMode == ConductorAuthMode.OrkesKey ? $" (key id {KeyId})" : Scope is null ? "" : $" (scope {Scope})")}, " +
-        $"schedule '{PollSchedule}', safety margin {SafetyMargin}, plan {HostingPlan}";
+        $"schedule '{PollSchedule}', safety margin {SafetyMargin}, plan {HostingPlan}" +
+        (DispatchMode == DispatchMode.FanOut ? $", fan-out through queue {FanOutQueue} (at most {FanOutMaxCycles} cycles per group)" : "");
 
     private static void BindAuth(ConductorHostSettings s, Func<string, string?> get, List<string> problems)
     {
@@ -401,6 +470,16 @@ public sealed class ConductorHostSettings
         }
         return groups;
     }
+}
+
+/// <summary>Who runs the bounded cycles of a Functions app.</summary>
+public enum DispatchMode
+{
+    /// <summary>The timer functions (<c>ConductorWorkers[_group]</c>) run one cycle per tick: one instance per group.</summary>
+    Timer,
+    /// <summary>The dispatcher timers (<c>ConductorDispatcher[_group]</c>) put work messages on the group's queue and the queue
+    /// functions (<c>ConductorFanOut[_group]</c>) run one cycle per message, on as many instances as the platform adds.</summary>
+    FanOut,
 }
 
 /// <summary>Settings are missing or wrong; <see cref="Exception.Message"/> lists every problem and what to do.</summary>

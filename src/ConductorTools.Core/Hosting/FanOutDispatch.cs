@@ -26,6 +26,13 @@ public sealed class FanOutRequest
 
     /// <summary>How often the dispatcher runs (its timer's interval).</summary>
     public TimeSpan DispatchInterval { get; set; }
+
+    /// <summary>
+    /// How long the invocation a message starts may run (the function timeout). A message must outlive its cycle: the queue's
+    /// approximate message count includes messages being processed (invisible until the host deletes them), which is how the
+    /// dispatcher counts the cycles running; a message that expired mid-cycle would no longer be counted.
+    /// </summary>
+    public TimeSpan InvocationLength { get; set; }
 }
 
 /// <summary>What the dispatcher does for one group: how many work messages to put on the queue, and how they live there.</summary>
@@ -46,17 +53,25 @@ public sealed record FanOutPlan(int Messages, int CyclesNeeded, IReadOnlyDiction
 /// <item>Cycles already queued or running count against that, so a backlog that is being worked on is not dispatched twice;
 /// new messages never take the group past <see cref="FanOutRequest.MaxCycles"/>.</item>
 /// <item>An empty backlog dispatches nothing (no cycle started, no instance woken).</item>
-/// <item>A message lives one dispatch interval (at least a minute): one not taken by then is stale, the next dispatch counts
-/// the backlog again, so messages never pile up behind a slow consumer.</item>
+/// <item>A message may wait one dispatch interval (at least a minute) for an instance, then lives as long as the invocation it
+/// starts (<see cref="FanOutRequest.InvocationLength"/>), so it is counted as in flight until its cycle is over; one never taken
+/// expires. Messages cannot pile up behind a slow consumer: those waiting count against the next dispatch.</item>
 /// <item>A duplicate message (at-least-once delivery) only starts one extra bounded cycle, which finds the queue empty and
-/// returns; a cycle never throws for server errors, so a message goes to the poison queue only for a settings error,
-/// which the first failing invocation already reports.</item>
+/// returns; a cycle never throws for server errors, so a message goes to the poison queue only for a settings error
+/// (which the first failing invocation already reports) or when it is not a work message (<see cref="FanOutMessageException"/>).</item>
 /// </list>
 /// </summary>
 public static class FanOutDispatch
 {
     /// <summary>The shortest life of a work message: the queue trigger's polling can take up to a minute to see it.</summary>
     public static readonly TimeSpan MinimumMessageTimeToLive = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long a consumer that receives messages itself (not the Functions host, which keeps a message invisible while its
+    /// function runs) must hide a message it took: the invocation length and a minute more, so no other instance starts a
+    /// second cycle for it while the first still runs.
+    /// </summary>
+    public static TimeSpan ReceiveVisibility(TimeSpan invocationLength) => invocationLength + TimeSpan.FromMinutes(1);
 
     /// <summary>Plans one dispatch.</summary>
     /// <exception cref="ArgumentException">A negative count, a non-positive window or duration, or no room for a single cycle.</exception>
@@ -79,7 +94,8 @@ public static class FanOutDispatch
             perCycle[pair.Key] = tasks;
             needed = Math.Max(needed, (pair.Value + (long)tasks - 1) / tasks);
         }
-        var ttl = request.DispatchInterval > MinimumMessageTimeToLive ? request.DispatchInterval : MinimumMessageTimeToLive;
+        if (request.InvocationLength < TimeSpan.Zero) throw new ArgumentException("The invocation length cannot be negative.", nameof(request));
+        var ttl = (request.DispatchInterval > MinimumMessageTimeToLive ? request.DispatchInterval : MinimumMessageTimeToLive) + request.InvocationLength;
         var cyclesNeeded = (int)Math.Min(int.MaxValue, needed);
         if (cyclesNeeded == 0)
             return new FanOutPlan(0, 0, perCycle, ttl, "no backlog");

@@ -8,7 +8,13 @@ namespace ConductorTools.Hosting;
 /// <summary>What one timer invocation did: its group, its deadline and the worker runtime's cycle summary.</summary>
 public sealed record FunctionCycleResult(string Group, IReadOnlyList<string> TaskTypes, CycleDeadline Deadline, WorkerCycleSummary Summary, bool CancelledByHost)
 {
-    public override string ToString() =>
+    /// <summary>Why no cycle ran (a timer in fan-out mode), or null when one did.</summary>
+    public string? Skipped { get; init; }
+
+    /// <summary>The work message the cycle ran for (queue-triggered cycles), or null.</summary>
+    public FanOutMessage? Message { get; init; }
+
+    public override string ToString() => Skipped is { } reason ? $"[{Group}] no cycle: {reason}" :
         $"[{Group}] polled {Summary.Polled}, completed {Summary.Completed}, failed {Summary.Failed}, handed back {Summary.HandedBack}" +
         (CancelledByHost ? " (cancelled by the host)" : "");
 }
@@ -58,19 +64,81 @@ public sealed partial class FunctionCycleRunner
     /// <summary>The name of the default group's timer function; a function named <c>ConductorWorkers_&lt;group&gt;</c> works on &lt;group&gt;.</summary>
     public const string FunctionName = "ConductorWorkers";
 
+    /// <summary>The name of the default group's queue-triggered function (fan-out); <c>ConductorFanOut_&lt;group&gt;</c> works on &lt;group&gt;.</summary>
+    public const string FanOutFunctionName = "ConductorFanOut";
+
     /// <summary>
-    /// The task-type group a timer function works on, from its name (the PowerShell app's function folder, the .NET app's
-    /// [Function] name): <c>ConductorWorkers_&lt;group&gt;</c> works on &lt;group&gt;; any other name on
-    /// <see cref="ConductorHostSettings.DefaultGroup"/>.
+    /// The task-type group a function works on, from its name (the PowerShell app's function folder, the .NET app's
+    /// [Function] name): <c>ConductorWorkers_&lt;group&gt;</c>, <c>ConductorDispatcher_&lt;group&gt;</c> and
+    /// <c>ConductorFanOut_&lt;group&gt;</c> work on &lt;group&gt;; any other name on <see cref="ConductorHostSettings.DefaultGroup"/>.
     /// </summary>
     public static string GroupForFunction(string functionName)
     {
         if (functionName is null) throw new ArgumentNullException(nameof(functionName));
-        var prefix = FunctionName + "_";
-        return functionName.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && functionName.Length > prefix.Length
-            ? functionName.Substring(prefix.Length)
-            : ConductorHostSettings.DefaultGroup;
+        foreach (var name in new[] { FunctionName, FanOutDispatcher.FunctionName, FanOutFunctionName })
+        {
+            var prefix = name + "_";
+            if (functionName.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && functionName.Length > prefix.Length)
+                return functionName.Substring(prefix.Length);
+        }
+        return ConductorHostSettings.DefaultGroup;
     }
+
+    /// <summary>The app settings the runner was made with.</summary>
+    public ConductorHostSettings Settings => _settings;
+
+    internal IConductorApi Api => _api;
+
+    /// <summary>The deadline of a cycle starting at <paramref name="start"/> (function timeout less the safety margin).</summary>
+    public CycleDeadline DeadlineFrom(DateTimeOffset start) => CycleDeadline.Compute(start, _settings, _hostJsonTimeout);
+
+    /// <summary>
+    /// A timer tick: runs one cycle (<see cref="RunAsync"/>) in <see cref="DispatchMode.Timer"/>; in
+    /// <see cref="DispatchMode.FanOut"/> the queue functions run the cycles, so the tick only logs that and returns.
+    /// </summary>
+    public Task<FunctionCycleResult> RunTimerAsync(string group, bool isPastDue = false, CancellationToken cancellationToken = default)
+    {
+        if (_settings.DispatchMode == DispatchMode.FanOut)
+        {
+            LogTimerSkipped(_logger, group, ConductorHostSettings.DispatchModeKey);
+            var deadline = CycleDeadline.Compute(_time.GetUtcNow(), _settings, _hostJsonTimeout);
+            return Task.FromResult(new FunctionCycleResult(group, Array.Empty<string>(), deadline, new WorkerCycleSummary(), false)
+            {
+                Skipped = $"{ConductorHostSettings.DispatchModeKey} is FanOut: the queue functions run the cycles",
+            });
+        }
+        return RunAsync(group, isPastDue, cancellationToken);
+    }
+
+    /// <summary>
+    /// A work message from the group's fan-out queue: runs one cycle of <paramref name="group"/> (<see cref="RunAsync"/>),
+    /// whatever its age or how often it was delivered (a late or duplicate message only starts a cycle that finds less to do).
+    /// </summary>
+    /// <param name="message">The message as the trigger binds it: its text, or the PowerShell worker's hashtable of it.</param>
+    /// <param name="group">The group of the function (and of its queue).</param>
+    /// <param name="cancellationToken">The invocation's token.</param>
+    /// <exception cref="FanOutMessageException">Not a work message, or one for another group: logged, no cycle run. Let it fail the
+    /// invocation, so the host moves the message to the poison queue after its retries.</exception>
+    public Task<FunctionCycleResult> RunForMessageAsync(object? message, string group, CancellationToken cancellationToken = default)
+    {
+        FanOutMessage parsed;
+        try
+        {
+            parsed = FanOutMessage.Parse(message);
+            if (!string.Equals(parsed.Group, group, StringComparison.Ordinal))
+                throw new FanOutMessageException($"The work message is for group '{parsed.Group}' but this function works on '{group}': each group has its own queue, and this function's is not that group's.");
+        }
+        catch (FanOutMessageException e)
+        {
+            LogBadMessage(_logger, group, e.Message);
+            throw;
+        }
+        LogMessage(_logger, group, parsed.Id, parsed.Age(_time.GetUtcNow()).TotalSeconds);
+        return RunWithMessageAsync(parsed, group, cancellationToken);
+    }
+
+    private async Task<FunctionCycleResult> RunWithMessageAsync(FanOutMessage message, string group, CancellationToken cancellationToken) =>
+        await RunAsync(group, false, cancellationToken).ConfigureAwait(false) with { Message = message };
 
     /// <summary>
     /// Options of the worker runtime for each cycle (delivery retries, hand-back, outbox). <see cref="WorkerRunnerOptions.DrainTimeout"/>
@@ -147,6 +215,17 @@ public sealed partial class FunctionCycleRunner
                   "{DurationSeconds:0.0} s, cancelled by host {Cancelled}")]
     private static partial void LogSummary(ILogger logger, LogLevel level, string group, long polled, long completed, long failed, long handedBack,
         long inProgress, long updateRetries, long updateFailures, long pollErrors, double durationSeconds, bool cancelled);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information,
+        Message = "Conductor cycle [{Group}]: no cycle from the timer, {Setting} is FanOut (the queue functions run the cycles)")]
+    private static partial void LogTimerSkipped(ILogger logger, string group, string setting);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Conductor cycle [{Group}]: work message {Id}, queued {AgeSeconds:0.0} s ago")]
+    private static partial void LogMessage(ILogger logger, string group, string id, double ageSeconds);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Error,
+        Message = "Conductor cycle [{Group}]: not a work message, no cycle run; the host retries it, then moves it to the poison queue: {Problem}")]
+    private static partial void LogBadMessage(ILogger logger, string group, string problem);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning,
         Message = "Conductor cycle [{Group}]: no task type to work on (registered workers: {Registered}); check CONDUCTOR_TASK_GROUPS")]

@@ -36,9 +36,16 @@ public sealed class InvokeWorkerCycleCommand : PSCmdlet, IDisposable
     [Parameter]
     public object? Timer { get; set; }
 
+    /// <summary><para type="description">The queue trigger's value (the fan-out queue function's $QueueItem): one cycle runs for
+    /// this work message, whatever CONDUCTOR_DISPATCH_MODE says. A value that is not a work message stops the invocation with a
+    /// terminating error and runs no cycle, so the host retries it and then moves it to the poison queue. Without -Message
+    /// (a timer), no cycle runs when CONDUCTOR_DISPATCH_MODE is FanOut: the queue functions run them.</para></summary>
+    [Parameter]
+    public object? Message { get; set; }
+
     /// <summary><para type="description">The function's folder (run.ps1's $PSScriptRoot). Its name picks the task-type group
-    /// (ConductorWorkers_&lt;group&gt; works on &lt;group&gt;, any other name on 'default'), and its parent, the app root,
-    /// holds host.json, whose functionTimeout bounds the cycle.</para></summary>
+    /// (ConductorWorkers_&lt;group&gt; and ConductorFanOut_&lt;group&gt; work on &lt;group&gt;, any other name on 'default'), and its
+    /// parent, the app root, holds host.json, whose functionTimeout bounds the cycle.</para></summary>
     [Parameter]
     public string? FunctionDirectory { get; set; }
 
@@ -138,13 +145,22 @@ public sealed class InvokeWorkerCycleCommand : PSCmdlet, IDisposable
                 workers[definition.TaskType] = worker;
             }
             var isPastDue = IsPastDue(Timer);
-            var run = Task.Run(() => runner.RunAsync(group, isPastDue, _cancel.Token));
+            var message = Message is PSObject wrapped ? wrapped.BaseObject : Message;
+            var hasMessage = MyInvocation.BoundParameters.ContainsKey(nameof(Message));
+            var run = Task.Run(() => hasMessage
+                ? runner.RunForMessageAsync(message, group, _cancel.Token)
+                : runner.RunTimerAsync(group, isPastDue, _cancel.Token));
             _pump.Run(run, TimeSpan.FromMilliseconds(200), () => { });
             result = run.GetAwaiter().GetResult();
         }
         catch (ConductorSettingsException e)
         {
             ThrowTerminatingError(new ErrorRecord(e, "ConductorTools.InvalidSettings", ErrorCategory.InvalidData, group));
+            return;
+        }
+        catch (FanOutMessageException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "ConductorTools.InvalidWorkMessage", ErrorCategory.InvalidData, Message));
             return;
         }
         catch (ArgumentException e)
@@ -246,7 +262,7 @@ public sealed class InvokeWorkerCycleCommand : PSCmdlet, IDisposable
     /// the cmdlet's pump: the cycle's own lines as information (warning when the summary reports failures or hand-backs), the
     /// runtime's warnings and errors as warnings, the rest verbose. (Core references only Microsoft.Extensions.Logging.Abstractions.)
     /// </summary>
-    private sealed class StreamLoggerFactory(Action<LogLevel, bool, string> sink) : ILoggerFactory
+    internal sealed class StreamLoggerFactory(Action<LogLevel, bool, string> sink) : ILoggerFactory
     {
         public ILogger CreateLogger(string categoryName) => new StreamLogger(sink, categoryName.StartsWith("ConductorTools.Hosting", StringComparison.Ordinal));
 

@@ -4,8 +4,8 @@ using System.Management.Automation;
 
 namespace ConductorTools.PowerShell.WorkerLoop;
 
-/// <summary>Reads a -Workers hashtable (task type name = script block), the one shape Invoke-WorkerLoop and
-/// Invoke-WorkerCycle both take.</summary>
+/// <summary>Reads a -Workers hashtable (task type name = script block), the one shape Invoke-WorkerLoop,
+/// Invoke-WorkerCycle and Invoke-WorkerDispatch take.</summary>
 internal static class WorkersTable
 {
     /// <summary>The entries in order; an entry that is not "name = script block" ends the command with
