@@ -88,7 +88,7 @@ public sealed class Azurite : IAsyncDisposable
         await using (held)
         {
             if (File.Exists(MainScript)) return;
-            var (code, output) = await RunAsync(npm, ["ci", "--no-audit", "--no-fund"], PackageDirectory, TimeSpan.FromMinutes(5), cancellationToken);
+            var (code, output) = await ChildProcess.RunAsync(npm, ["ci", "--no-audit", "--no-fund"], PackageDirectory, TimeSpan.FromMinutes(5), cancellationToken);
             Assert.True(code == 0 && File.Exists(MainScript), $"npm ci failed in {PackageDirectory} (exit {code}):\n{output}");
         }
     }
@@ -175,25 +175,4 @@ public sealed class Azurite : IAsyncDisposable
 
     /// <summary>What Azurite printed (for failure messages).</summary>
     public Task<string> OutputAsync() => _output;
-
-    private static async Task<(int, string)> RunAsync(string file, IEnumerable<string> args, string directory, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(timeout);
-        try
-        {
-            await process.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, $"timed out after {timeout}:\n{await stdout}\n{await stderr}");
-        }
-        return (process.ExitCode, await stdout + "\n" + await stderr);
-    }
 }

@@ -128,11 +128,8 @@ public sealed class FunctionCycleTests : IAsyncLifetime
             cancellationToken: TestContext.Current.CancellationToken)).SingleOrDefault();
         var state = (await _client.GetWorkflowAsync(workflow, cancellationToken: TestContext.Current.CancellationToken)).Tasks
             .Select(t => $"{t.TaskId} {t.Status} polls {t.PollCount} callback {t.CallbackAfterSeconds}");
-        // Known race (found 2026-12-01, open on the reliability issue): under load a poll the runner no longer waits for is
-        // still answered server-side and claims the handed-back task (IN_PROGRESS, one poll more than the runner saw), which
-        // then waits for its response timeout. Reported as a skip naming it, never as a pass.
-        if (again is null && state.Any(t => t.Contains(" IN_PROGRESS polls ", StringComparison.Ordinal)))
-            Assert.Skip("lost-claim race after the hand-back: " + string.Join("; ", state));
+        // A poll the runner gave up on at the hand-back takes nothing server-side (the server checks its client is still
+        // there before it claims, and gives back what it could not deliver), so the task is here, not IN_PROGRESS.
         Assert.True(again is not null, "the handed-back task was not pollable: " + string.Join("; ", state));
         Assert.Equal(taskId, again.TaskId);
         Assert.Equal(WorkflowStatus.RUNNING, (await _client.GetWorkflowAsync(workflow, cancellationToken: TestContext.Current.CancellationToken)).Status);

@@ -41,7 +41,7 @@ public sealed class JsSdkTests
         {
             if (!Directory.Exists(Path.Combine(js, "node_modules", "@io-orkes", "conductor-javascript")))
             {
-                var (code, output) = await RunAsync(npm!, ["ci"], js, TimeSpan.FromMinutes(5));
+                var (code, output) = await ChildProcess.RunAsync(npm!, ["ci"], js, TimeSpan.FromMinutes(5), Ct);
                 Assert.True(code == 0, "npm ci failed in " + js + ":\n" + output);
             }
         }
@@ -49,27 +49,6 @@ public sealed class JsSdkTests
         {
             InstallLock.Release();
         }
-        return await RunAsync(node!, ["sdk-compat.cjs", .. args], js, TimeSpan.FromMinutes(2));
-    }
-
-    private async Task<(int, string)> RunAsync(string file, IEnumerable<string> args, string directory, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
-        var stderr = process.StandardError.ReadToEndAsync(Ct);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        limit.CancelAfter(timeout);
-        try
-        {
-            await process.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, $"timed out after {timeout}:\n{await stdout}\n{await stderr}");
-        }
-        return (process.ExitCode, await stdout + "\n" + await stderr);
+        return await ChildProcess.RunAsync(node!, ["sdk-compat.cjs", .. args], js, TimeSpan.FromMinutes(2), Ct);
     }
 }

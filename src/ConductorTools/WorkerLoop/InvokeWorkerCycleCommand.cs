@@ -72,32 +72,9 @@ public sealed class InvokeWorkerCycleCommand : PSCmdlet, IDisposable
 
     protected override void EndProcessing()
     {
-        ConductorHostSettings settings;
-        FunctionTimeout? hostJsonTimeout = null;
-        string group;
-        try
-        {
-            settings = ConductorHostSettings.FromEnvironment();
-            string? appRoot = null;
-            if (FunctionDirectory is { } directory)
-            {
-                var full = GetUnresolvedProviderPathFromPSPath(directory);
-                appRoot = Path.GetDirectoryName(full.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
-                group = Group ?? FunctionCycleRunner.GroupForFunction(Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)));
-            }
-            else
-            {
-                group = Group ?? ConductorHostSettings.DefaultGroup;
-            }
-            if (appRoot is not null) hostJsonTimeout = FunctionTimeout.FromHostJsonFile(Path.Combine(appRoot, "host.json"));
-        }
-        catch (ConductorSettingsException e)
-        {
-            ThrowTerminatingError(new ErrorRecord(e, "ConductorTools.InvalidSettings", ErrorCategory.InvalidData, null));
-            return;
-        }
+        var (settings, hostJsonTimeout, group) = FunctionAppBinding.Read(this, FunctionDirectory, Group);
 
-        var api = Connection ?? ApiFromSettings(settings);
+        var api = Connection ?? FunctionAppBinding.ApiFromSettings(this, settings, "Invoke-WorkerCycle");
         _pump = new PipelinePump();
         _disposables.Add(_pump);
         var loggerFactory = new StreamLoggerFactory(WriteLog);
@@ -188,37 +165,8 @@ public sealed class InvokeWorkerCycleCommand : PSCmdlet, IDisposable
         }
     }
 
-    private IConductorApi ApiFromSettings(ConductorHostSettings settings)
-    {
-        if (settings.AuthMode is ConductorAuthMode.ManagedIdentity or ConductorAuthMode.DefaultAzureCredential)
-        {
-            ThrowTerminatingError(new ErrorRecord(
-                new ArgumentException($"{ConductorHostSettings.AuthModeKey} is {settings.AuthMode}: Invoke-WorkerCycle gets Entra ID tokens from a connection. " +
-                    "Pass -Connection (Connect-Conductor -ServerUrl $env:CONDUCTOR_SERVER_URL -TokenProvider { Get-AzAccessToken ... } -PassThru)."),
-                "ConductorTools.ConnectionRequired", ErrorCategory.InvalidArgument, settings.AuthMode));
-        }
-        return new HttpConductorApi(settings.ToClientOptions());
-    }
-
-    /// <summary>IsPastDue of the Functions PowerShell worker's timer hashtable (keys are case-sensitive there) or of any object with that property.</summary>
-    private static bool IsPastDue(object? timer)
-    {
-        var value = timer is PSObject pso ? pso.BaseObject : timer;
-        object? flag = null;
-        if (value is IDictionary dictionary)
-        {
-            foreach (DictionaryEntry entry in dictionary)
-            {
-                if (string.Equals(Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture), "IsPastDue", StringComparison.OrdinalIgnoreCase))
-                    flag = entry.Value;
-            }
-        }
-        else if (value is not null)
-        {
-            flag = PSObject.AsPSObject(value).Properties["IsPastDue"]?.Value;
-        }
-        return LanguagePrimitives.IsTrue(flag is PSObject p ? p.BaseObject : flag);
-    }
+    /// <summary>IsPastDue of the Functions PowerShell worker's timer hashtable or of any object with that property.</summary>
+    private static bool IsPastDue(object? timer) => LanguagePrimitives.IsTrue(FunctionAppBinding.Member(timer, "IsPastDue"));
 
     // A cycle is a host's invocation: a record that a preference turns into a stop (a script's Write-Error under
     // $ErrorActionPreference = 'Stop') must not end it early; the record is in the task's log. Ctrl+C arrives as StopProcessing.

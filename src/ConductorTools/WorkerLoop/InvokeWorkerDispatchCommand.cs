@@ -68,30 +68,7 @@ public sealed class InvokeWorkerDispatchCommand : PSCmdlet, IDisposable
 
     protected override void EndProcessing()
     {
-        ConductorHostSettings settings;
-        FunctionTimeout? hostJsonTimeout = null;
-        string group;
-        try
-        {
-            settings = ConductorHostSettings.FromEnvironment();
-            string? appRoot = null;
-            if (FunctionDirectory is { } directory)
-            {
-                var full = GetUnresolvedProviderPathFromPSPath(directory).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
-                appRoot = Path.GetDirectoryName(full);
-                group = Group ?? FunctionCycleRunner.GroupForFunction(Path.GetFileName(full));
-            }
-            else
-            {
-                group = Group ?? ConductorHostSettings.DefaultGroup;
-            }
-            if (appRoot is not null) hostJsonTimeout = FunctionTimeout.FromHostJsonFile(Path.Combine(appRoot, "host.json"));
-        }
-        catch (ConductorSettingsException e)
-        {
-            ThrowTerminatingError(new ErrorRecord(e, "ConductorTools.InvalidSettings", ErrorCategory.InvalidData, null));
-            return;
-        }
+        var (settings, hostJsonTimeout, group) = FunctionAppBinding.Read(this, FunctionDirectory, Group);
 
         var definitions = new List<WorkerDefinition>();
         foreach (var (taskType, _) in WorkersTable.Read(Workers, this))
@@ -112,15 +89,7 @@ public sealed class InvokeWorkerDispatchCommand : PSCmdlet, IDisposable
         FanOutDispatchResult result;
         try
         {
-            if (settings.AuthMode is ConductorAuthMode.ManagedIdentity or ConductorAuthMode.DefaultAzureCredential && api is null)
-            {
-                ThrowTerminatingError(new ErrorRecord(
-                    new ArgumentException($"{ConductorHostSettings.AuthModeKey} is {settings.AuthMode}: Invoke-WorkerDispatch gets Entra ID tokens from a connection. " +
-                        "Pass -Connection (Connect-Conductor -ServerUrl $env:CONDUCTOR_SERVER_URL -TokenProvider { Get-AzAccessToken ... } -PassThru)."),
-                    "ConductorTools.ConnectionRequired", ErrorCategory.InvalidArgument, settings.AuthMode));
-                return;
-            }
-            api ??= new HttpConductorApi(settings.ToClientOptions());
+            api ??= FunctionAppBinding.ApiFromSettings(this, settings, "Invoke-WorkerDispatch");
             var cycles = new FunctionCycleRunner(settings, api, definitions, hostJsonTimeout, loggerFactory);
             Azure.Storage.Queues.QueueServiceClient? service = null;
             IFanOutQueue QueueFor(string name)
@@ -173,28 +142,11 @@ public sealed class InvokeWorkerDispatchCommand : PSCmdlet, IDisposable
     private static TimeSpan? Interval(object? timer)
     {
         var value = timer is PSObject pso ? pso.BaseObject : timer;
-        var status = Member(value, "ScheduleStatus");
+        var status = FunctionAppBinding.Member(value, "ScheduleStatus");
         if (status is null) return null;
-        var last = AsTime(Member(status, "Last"));
-        var next = AsTime(Member(status, "Next"));
+        var last = AsTime(FunctionAppBinding.Member(status, "Last"));
+        var next = AsTime(FunctionAppBinding.Member(status, "Next"));
         return last is { } l && next is { } n && n > l ? n - l : null;
-    }
-
-    private static object? Member(object? value, string name)
-    {
-        value = value is PSObject p ? p.BaseObject : value;
-        if (value is null) return null;
-        if (value is IDictionary dictionary)
-        {
-            foreach (DictionaryEntry entry in dictionary)
-            {
-                if (string.Equals(Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture), name, StringComparison.OrdinalIgnoreCase))
-                    return entry.Value is PSObject inner ? inner.BaseObject : entry.Value;
-            }
-            return null;
-        }
-        var property = PSObject.AsPSObject(value).Properties[name]?.Value;
-        return property is PSObject wrapped ? wrapped.BaseObject : property;
     }
 
     private static DateTimeOffset? AsTime(object? value) => value switch
