@@ -17,64 +17,45 @@ namespace ConductorTools.Functions.Tests;
 public sealed class FanOutDispatcherTests : IAsyncLifetime
 {
     private const string TaskType = "fan_task";
-    private LocalConductorServer _server = null!;
-    private HttpConductorApi _http = null!;
-    private IConductorApi _client = null!;
-    private FaultyApi _faults = null!;
+    private LocalBackend _backend = null!;
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
-    private readonly ListLoggerProvider _logs = new();
-    private ILoggerFactory _loggerFactory = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _server = await LocalConductorServer.StartAsync(new LocalConductorServerOptions { Urls = "http://127.0.0.1:0", DatabasePath = ":memory:" });
-        _http = new HttpConductorApi(new ConductorClientOptions { ServerUrl = _server.ApiUrl });
-        (_client, _faults) = FaultyApi.Wrap(_http);
+        _backend = await LocalBackend.StartAsync(LogLevel.Debug);
         // Every call made through the wrapper, per method name (the injected failures included).
-        _faults.Before = name => _calls.AddOrUpdate(name, 1, (_, n) => n + 1);
-        _loggerFactory = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Debug));
-        await _http.RegisterTaskDefsAsync([new TaskDef(TaskType)]);
-        await _http.RegisterWorkflowDefAsync(new WorkflowDef
+        _backend.Faults.Before = name => _calls.AddOrUpdate(name, 1, (_, n) => n + 1);
+        await _backend.Http.RegisterTaskDefsAsync([new TaskDef(TaskType)]);
+        await _backend.Http.RegisterWorkflowDefAsync(new WorkflowDef
         {
             Name = TaskType + "_flow",
             Tasks = [new WorkflowTask { Name = TaskType, TaskReferenceName = "t" }],
         }, overwrite: true);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _http.Dispose();
-        await _server.DisposeAsync();
-        _loggerFactory.Dispose();
-    }
+    public ValueTask DisposeAsync() => _backend.DisposeAsync();
 
-    internal static ConductorHostSettings Settings(params (string Key, string Value)[] extra)
-    {
-        var values = new Dictionary<string, string?>
-        {
-            [ConductorHostSettings.ServerUrlKey] = "http://127.0.0.1:8080/api",
-            [ConductorHostSettings.PollScheduleKey] = "0 */1 * * * *",
-            [ConductorHostSettings.FunctionTimeoutKey] = "00:05:00",
-            [ConductorHostSettings.SafetyMarginKey] = "00:00:30",
-            [ConductorHostSettings.DrainTimeoutKey] = "00:00:30",
-            [ConductorHostSettings.ConcurrencyKey] = "4",
-            [ConductorHostSettings.DispatchModeKey] = "FanOut",
-        };
-        foreach (var (k, v) in extra) values[k] = v;
-        return ConductorHostSettings.Bind(k => values.TryGetValue(k, out var v) ? v : null);
-    }
+    internal static ConductorHostSettings Settings(params (string Key, string Value)[] extra) => TestSettings.Bind(
+        [
+            (ConductorHostSettings.FunctionTimeoutKey, "00:05:00"),
+            (ConductorHostSettings.SafetyMarginKey, "00:00:30"),
+            (ConductorHostSettings.DrainTimeoutKey, "00:00:30"),
+            (ConductorHostSettings.ConcurrencyKey, "4"),
+            (ConductorHostSettings.DispatchModeKey, "FanOut"),
+            .. extra,
+        ]);
 
     private (FanOutDispatcher Dispatcher, FunctionCycleRunner Cycles, MemoryQueues Queues) Dispatcher(ConductorHostSettings settings)
     {
-        var cycles = new FunctionCycleRunner(settings, _client, [new WorkerDefinition(TaskType, (t, _) => Task.FromResult(TaskResults.Complete(t, null)))], null, _loggerFactory);
+        var cycles = new FunctionCycleRunner(settings, _backend.Client, [new WorkerDefinition(TaskType, (t, _) => Task.FromResult(TaskResults.Complete(t, null)))], null, _backend.LoggerFactory);
         var queues = new MemoryQueues();
-        return (new FanOutDispatcher(cycles, queues.For, _loggerFactory), cycles, queues);
+        return (new FanOutDispatcher(cycles, queues.For, _backend.LoggerFactory), cycles, queues);
     }
 
     private async Task StartAsync(int count)
     {
         for (var i = 0; i < count; i++)
-            await _http.StartWorkflowAsync(TaskType + "_flow", new Dictionary<string, object?>(), cancellationToken: TestContext.Current.CancellationToken);
+            await _backend.Http.StartWorkflowAsync(TaskType + "_flow", new Dictionary<string, object?>(), cancellationToken: TestContext.Current.CancellationToken);
     }
 
     [Fact]
@@ -91,7 +72,7 @@ public sealed class FanOutDispatcherTests : IAsyncLifetime
         Assert.Equal(3, _calls.Values.Sum());
         Assert.Equal(3, _calls[nameof(IConductorApi.GetQueueSizesAsync)]);
         Assert.Equal(0, queues.Operations);
-        Assert.Contains(_logs.Messages, m => m.Message == "Conductor fan-out [default]: no backlog, nothing dispatched");
+        Assert.Contains(_backend.Logs.Messages, m => m.Message == "Conductor fan-out [default]: no backlog, nothing dispatched");
     }
 
     [Fact]
@@ -161,12 +142,12 @@ public sealed class FanOutDispatcherTests : IAsyncLifetime
     public async Task A_server_failure_is_logged_and_nothing_is_dispatched()
     {
         var (dispatcher, _, queues) = Dispatcher(Settings());
-        _faults.FailNext(nameof(IConductorApi.GetQueueSizesAsync), 1);
+        _backend.Faults.FailNext(nameof(IConductorApi.GetQueueSizesAsync), 1);
         var result = await dispatcher.DispatchAsync(ConductorHostSettings.DefaultGroup, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Empty(result.Sent);
         Assert.StartsWith("could not read the backlog", result.Outcome, StringComparison.Ordinal);
         Assert.Equal(0, queues.Operations);
-        Assert.Contains(_logs.Messages, m => m.Level == LogLevel.Warning && m.Message.Contains("could not read the backlog", StringComparison.Ordinal));
+        Assert.Contains(_backend.Logs.Messages, m => m.Level == LogLevel.Warning && m.Message.Contains("could not read the backlog", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -179,7 +160,7 @@ public sealed class FanOutDispatcherTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<FanOutMessageException>(() => cycles.RunForMessageAsync(wrongGroup, ConductorHostSettings.DefaultGroup, TestContext.Current.CancellationToken));
         Assert.Contains("group 'media'", error.Message, StringComparison.Ordinal);
         Assert.False(_calls.ContainsKey(nameof(IConductorApi.BatchPollAsync)));
-        Assert.Equal(6, _logs.Messages.Count(m => m.Level == LogLevel.Error && m.Message.Contains("not a work message", StringComparison.Ordinal)));
+        Assert.Equal(6, _backend.Logs.Messages.Count(m => m.Level == LogLevel.Error && m.Message.Contains("not a work message", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -22,32 +22,21 @@ public sealed class FanOutEndToEndTests : IAsyncLifetime
     private const string TaskType = "fan_e2e";
     private const int Instances = 3;
     private const int Workflows = 90;
-    private LocalConductorServer _server = null!;
-    private HttpConductorApi _client = null!;
-    private readonly ListLoggerProvider _logs = new();
-    private ILoggerFactory _loggerFactory = null!;
+    private LocalBackend _backend = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _server = await LocalConductorServer.StartAsync(new LocalConductorServerOptions { Urls = "http://127.0.0.1:0", DatabasePath = ":memory:" });
-        _client = new HttpConductorApi(new ConductorClientOptions { ServerUrl = _server.ApiUrl });
-        _loggerFactory = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Information));
-        // A short response timeout: a task claimed by a poll nobody waits for any more (the known lost-claim race at a
-        // cycle's end, see FunctionCycleTests) is retried within seconds instead of stalling the test.
-        await _client.RegisterTaskDefsAsync([new TaskDef(TaskType) { RetryCount = 2, ResponseTimeoutSeconds = 5 }]);
-        await _client.RegisterWorkflowDefAsync(new WorkflowDef
+        _backend = await LocalBackend.StartAsync();
+        // A short response timeout, so a task whose hand-out went wrong is retried within seconds instead of stalling the test.
+        await _backend.Http.RegisterTaskDefsAsync([new TaskDef(TaskType) { RetryCount = 2, ResponseTimeoutSeconds = 5 }]);
+        await _backend.Http.RegisterWorkflowDefAsync(new WorkflowDef
         {
             Name = TaskType + "_flow",
             Tasks = [new WorkflowTask { Name = TaskType, TaskReferenceName = "t", InputParameters = new() { ["n"] = "${workflow.input.n}" } }],
         }, overwrite: true);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-        _loggerFactory.Dispose();
-    }
+    public ValueTask DisposeAsync() => _backend.DisposeAsync();
 
     [Fact]
     public async Task The_dispatcher_and_concurrent_instances_complete_every_task_exactly_once_and_leave_nothing_behind()
@@ -57,7 +46,7 @@ public sealed class FanOutEndToEndTests : IAsyncLifetime
         var service = azurite.Service();
         var settings = ConductorHostSettings.Bind(k => k switch
         {
-            ConductorHostSettings.ServerUrlKey => _server.ApiUrl.AbsoluteUri,
+            ConductorHostSettings.ServerUrlKey => _backend.Server.ApiUrl.AbsoluteUri,
             ConductorHostSettings.PollScheduleKey => "*/1 * * * * *",
             ConductorHostSettings.FunctionTimeoutKey => "00:00:05",   // 4 s cycles that poll for 3 s
             ConductorHostSettings.SafetyMarginKey => "00:00:01",
@@ -78,16 +67,16 @@ public sealed class FanOutEndToEndTests : IAsyncLifetime
             return TaskResults.Complete(task, new Dictionary<string, object?> { ["done"] = task.InputData?["n"] });
         });
         // Each instance is its own process in Azure: its own client and cycle runner (the app's singletons).
-        var instanceApis = Enumerable.Range(0, Instances).Select(_ => new HttpConductorApi(new ConductorClientOptions { ServerUrl = _server.ApiUrl })).ToList();
-        var dispatcherApi = new HttpConductorApi(new ConductorClientOptions { ServerUrl = _server.ApiUrl });
-        var dispatcherCycles = new FunctionCycleRunner(settings, dispatcherApi, [worker], null, _loggerFactory);
+        var instanceApis = Enumerable.Range(0, Instances).Select(_ => new HttpConductorApi(new ConductorClientOptions { ServerUrl = _backend.Server.ApiUrl })).ToList();
+        var dispatcherApi = new HttpConductorApi(new ConductorClientOptions { ServerUrl = _backend.Server.ApiUrl });
+        var dispatcherCycles = new FunctionCycleRunner(settings, dispatcherApi, [worker], null, _backend.LoggerFactory);
         var queueName = settings.FanOutQueueFor(ConductorHostSettings.DefaultGroup);
         var queue = StorageFanOutQueue.For(service, queueName);
-        var dispatcher = new FanOutDispatcher(dispatcherCycles, name => StorageFanOutQueue.For(service, name), _loggerFactory);
+        var dispatcher = new FanOutDispatcher(dispatcherCycles, name => StorageFanOutQueue.For(service, name), _backend.LoggerFactory);
 
         var ids = new List<string>();
         for (var i = 0; i < Workflows; i++)
-            ids.Add(await _client.StartWorkflowAsync(TaskType + "_flow", new Dictionary<string, object?> { ["n"] = i }, cancellationToken: ct));
+            ids.Add(await _backend.Http.StartWorkflowAsync(TaskType + "_flow", new Dictionary<string, object?> { ["n"] = i }, cancellationToken: ct));
         // A message that is not a work message, among the real ones.
         await queue.SendAsync("{\"group\":", TimeSpan.FromMinutes(5), ct);
 
@@ -96,7 +85,7 @@ public sealed class FanOutEndToEndTests : IAsyncLifetime
         var deliveries = new ConcurrentQueue<FanOutDelivery>();
         var instances = Enumerable.Range(0, Instances).Select(i => Task.Run(async () =>
         {
-            var cycles = new FunctionCycleRunner(settings, instanceApis[i], [worker], null, _loggerFactory);
+            var cycles = new FunctionCycleRunner(settings, instanceApis[i], [worker], null, _backend.LoggerFactory);
             var consumer = new FanOutQueueConsumer(StorageFanOutQueue.For(service, queueName), FanOutDispatch.ReceiveVisibility(TimeSpan.FromSeconds(5)), maxDequeueCount: 2);
             while (true)
             {
@@ -121,7 +110,7 @@ public sealed class FanOutEndToEndTests : IAsyncLifetime
         {
             var result = await dispatcher.DispatchAsync(ConductorHostSettings.DefaultGroup, TimeSpan.FromSeconds(1), ct);
             dispatches.Add(result);
-            if (executions.Count >= Workflows && (await _client.GetQueueSizesAsync([TaskType], ct))[TaskType] == 0 && await AllCompletedAsync(ids, ct))
+            if (executions.Count >= Workflows && (await _backend.Http.GetQueueSizesAsync([TaskType], ct))[TaskType] == 0 && await AllCompletedAsync(ids, ct))
                 break;
             await Task.Delay(1000, ct);
         }
@@ -132,7 +121,7 @@ public sealed class FanOutEndToEndTests : IAsyncLifetime
         Assert.True(await AllCompletedAsync(ids, ct), $"not every workflow completed in {drained}: {executions.Count} executed");
         foreach (var id in ids)
         {
-            var wf = await _client.GetWorkflowAsync(id, cancellationToken: ct);
+            var wf = await _backend.Http.GetWorkflowAsync(id, cancellationToken: ct);
             var done = wf.Tasks!.Where(t => t.Status == ConductorTaskStatus.COMPLETED).ToList();
             var completed = Assert.Single(done);
             Assert.Equal(1, executions[completed.TaskId!]);   // exactly once
@@ -146,8 +135,8 @@ public sealed class FanOutEndToEndTests : IAsyncLifetime
         Assert.Equal(0, await queue.GetApproximateMessageCountAsync(ct));
         Assert.Single((await queue.PoisonClient.PeekMessagesAsync(10, ct)).Value);
         Assert.Contains(deliveries, d => d == FanOutDelivery.Poisoned);
-        Assert.Equal(0, (await _client.GetQueueSizesAsync([TaskType], ct))[TaskType]);
-        Assert.Contains(_logs.Messages, m => m.Level == LogLevel.Error && m.Message.Contains("not a work message", StringComparison.Ordinal));
+        Assert.Equal(0, (await _backend.Http.GetQueueSizesAsync([TaskType], ct))[TaskType]);
+        Assert.Contains(_backend.Logs.Messages, m => m.Level == LogLevel.Error && m.Message.Contains("not a work message", StringComparison.Ordinal));
 
         // An idle period afterwards: each dispatch is one queue-size call and no message.
         var idle = await dispatcher.DispatchAsync(ConductorHostSettings.DefaultGroup, TimeSpan.FromSeconds(1), ct);
@@ -163,7 +152,7 @@ public sealed class FanOutEndToEndTests : IAsyncLifetime
     {
         foreach (var id in ids)
         {
-            if ((await _client.GetWorkflowAsync(id, includeTasks: false, cancellationToken: ct)).Status != WorkflowStatus.COMPLETED)
+            if ((await _backend.Http.GetWorkflowAsync(id, includeTasks: false, cancellationToken: ct)).Status != WorkflowStatus.COMPLETED)
                 return false;
         }
         return true;

@@ -18,32 +18,19 @@ namespace ConductorTools.Functions.Tests;
 public sealed class FunctionCycleTests : IAsyncLifetime
 {
     private const string SlowTaskType = "slow_task";
-    private LocalConductorServer _server = null!;
-    private HttpConductorApi _http = null!;
-    private FaultyApi _faults = null!;
-    private IConductorApi _client = null!;
-    private readonly ListLoggerProvider _logs = new();
-    private ILoggerFactory _loggerFactory = null!;
+    private LocalBackend _backend = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _server = await LocalConductorServer.StartAsync(new LocalConductorServerOptions { Urls = "http://127.0.0.1:0", DatabasePath = ":memory:" });
-        _http = new HttpConductorApi(new ConductorClientOptions { ServerUrl = _server.ApiUrl });
-        (_client, _faults) = FaultyApi.Wrap(_http);
-        _loggerFactory = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Information));
+        _backend = await LocalBackend.StartAsync();
 
         foreach (var type in new[] { SampleWorkers.GreetTaskType, SlowTaskType })
         {
-            await OneTaskWorkflow.RegisterAsync(_client, type, workflowName: type + "_flow", taskInput: new Dictionary<string, object?> { ["name"] = "Ada" });
+            await OneTaskWorkflow.RegisterAsync(_backend.Client, type, workflowName: type + "_flow", taskInput: new Dictionary<string, object?> { ["name"] = "Ada" });
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _http.Dispose();
-        await _server.DisposeAsync();
-        _loggerFactory.Dispose();
-    }
+    public ValueTask DisposeAsync() => _backend.DisposeAsync();
 
     /// <summary>Settings as the app would read them; a short function timeout keeps the test to a few seconds.</summary>
     private ConductorHostSettings Settings(string timeout = "00:00:08", params (string Key, string Value)[] extra) => TestSettings.Bind(
@@ -56,7 +43,7 @@ public sealed class FunctionCycleTests : IAsyncLifetime
         ]);
 
     private FunctionCycleRunner Runner(ConductorHostSettings settings, params WorkerDefinition[] workers) =>
-        new(settings, _client, workers, hostJsonTimeout: null, _loggerFactory);
+        new(settings, _backend.Client, workers, hostJsonTimeout: null, _backend.LoggerFactory);
 
     private static WorkerDefinition Greet() => new(SampleWorkers.GreetTaskType, SampleWorkers.GreetAsync);
 
@@ -64,7 +51,7 @@ public sealed class FunctionCycleTests : IAsyncLifetime
     {
         var ids = new List<string>();
         for (var i = 0; i < count; i++)
-            ids.Add(await _client.StartWorkflowAsync(taskType + "_flow", new Dictionary<string, object?>()));
+            ids.Add(await _backend.Client.StartWorkflowAsync(taskType + "_flow", new Dictionary<string, object?>()));
         return ids;
     }
 
@@ -86,14 +73,14 @@ public sealed class FunctionCycleTests : IAsyncLifetime
         Assert.True(finished < result.Deadline.Start + result.Deadline.Timeout.Value!.Value, $"finished {finished:O}, {result.Deadline}");
         for (var i = 0; i < workflows.Count; i++)
         {
-            var wf = await _client.GetWorkflowAsync(workflows[i], cancellationToken: TestContext.Current.CancellationToken);
+            var wf = await _backend.Client.GetWorkflowAsync(workflows[i], cancellationToken: TestContext.Current.CancellationToken);
             Assert.Equal(WorkflowStatus.COMPLETED, wf.Status);
             Assert.Equal("Hello, Ada!", wf.Tasks!.Single().OutputData!["greeting"]?.ToString());
         }
-        var summary = Assert.Single(_logs.Messages, m => m.Message.StartsWith("Conductor cycle [default] done", StringComparison.Ordinal));
+        var summary = Assert.Single(_backend.Logs.Messages, m => m.Message.StartsWith("Conductor cycle [default] done", StringComparison.Ordinal));
         Assert.Equal(LogLevel.Information, summary.Level);
         Assert.Contains("polled 6, completed 6, failed 0, handed back 0", summary.Message, StringComparison.Ordinal);
-        Assert.Contains(_logs.Messages, m => m.Message.StartsWith("Conductor cycle [default] starting for greet", StringComparison.Ordinal));
+        Assert.Contains(_backend.Logs.Messages, m => m.Message.StartsWith("Conductor cycle [default] starting for greet", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -118,21 +105,21 @@ public sealed class FunctionCycleTests : IAsyncLifetime
         Assert.InRange(result.Summary.Polled, 1, 2);
         Assert.Equal(result.Summary.Polled, result.Summary.HandedBack);
         Assert.Equal(0, result.Summary.Completed);
-        var warning = Assert.Single(_logs.Messages, m => m.Message.StartsWith("Conductor cycle [default] done", StringComparison.Ordinal));
+        var warning = Assert.Single(_backend.Logs.Messages, m => m.Message.StartsWith("Conductor cycle [default] done", StringComparison.Ordinal));
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("handed back 1", warning.Message, StringComparison.Ordinal);
 
         // Not stranded IN_PROGRESS until responseTimeoutSeconds (an hour here): the next invocation's poll gets it (a long
         // poll of a few seconds, as the runtime's own, so a loaded machine's scheduling cannot make it miss).
-        var again = (await _client.BatchPollAsync(SlowTaskType, 1, TimeSpan.FromSeconds(5), "next-invocation",
+        var again = (await _backend.Client.BatchPollAsync(SlowTaskType, 1, TimeSpan.FromSeconds(5), "next-invocation",
             cancellationToken: TestContext.Current.CancellationToken)).SingleOrDefault();
-        var state = (await _client.GetWorkflowAsync(workflow, cancellationToken: TestContext.Current.CancellationToken)).Tasks
+        var state = (await _backend.Client.GetWorkflowAsync(workflow, cancellationToken: TestContext.Current.CancellationToken)).Tasks
             .Select(t => $"{t.TaskId} {t.Status} polls {t.PollCount} callback {t.CallbackAfterSeconds}");
         // A poll the runner gave up on at the hand-back takes nothing server-side (the server checks its client is still
         // there before it claims, and gives back what it could not deliver), so the task is here, not IN_PROGRESS.
         Assert.True(again is not null, "the handed-back task was not pollable: " + string.Join("; ", state));
         Assert.Equal(taskId, again.TaskId);
-        Assert.Equal(WorkflowStatus.RUNNING, (await _client.GetWorkflowAsync(workflow, cancellationToken: TestContext.Current.CancellationToken)).Status);
+        Assert.Equal(WorkflowStatus.RUNNING, (await _backend.Client.GetWorkflowAsync(workflow, cancellationToken: TestContext.Current.CancellationToken)).Status);
     }
 
     [Fact]
@@ -140,19 +127,19 @@ public sealed class FunctionCycleTests : IAsyncLifetime
     {
         var workflows = await StartAsync(SampleWorkers.GreetTaskType, 4);
         // Polls failing four times in a row (more than HttpConductorApi's own 3 attempts), result updates twice.
-        _faults.FailNext("BatchPoll", 4);
-        _faults.FailNext("UpdateTask", 2);
+        _backend.Faults.FailNext("BatchPoll", 4);
+        _backend.Faults.FailNext("UpdateTask", 2);
 
         var result = await Runner(Settings("00:00:12"), Greet()).RunAsync(ConductorHostSettings.DefaultGroup, cancellationToken: TestContext.Current.CancellationToken);
 
-        Assert.Equal(4, _faults.Injected["BatchPoll"]);
-        Assert.Equal(2, _faults.Injected["UpdateTask"]);
+        Assert.Equal(4, _backend.Faults.Injected["BatchPoll"]);
+        Assert.Equal(2, _backend.Faults.Injected["UpdateTask"]);
         Assert.Equal(4, result.Summary.Completed);
         Assert.Equal(0, result.Summary.HandedBack);
         Assert.True(result.Summary.PollErrors >= 1, $"poll errors {result.Summary.PollErrors}");
         Assert.True(result.Summary.UpdateRetries >= 2, $"update retries {result.Summary.UpdateRetries}");
         foreach (var id in workflows)
-            Assert.Equal(WorkflowStatus.COMPLETED, (await _client.GetWorkflowAsync(id, cancellationToken: TestContext.Current.CancellationToken)).Status);
+            Assert.Equal(WorkflowStatus.COMPLETED, (await _backend.Client.GetWorkflowAsync(id, cancellationToken: TestContext.Current.CancellationToken)).Status);
     }
 
     [Fact]
@@ -169,7 +156,7 @@ public sealed class FunctionCycleTests : IAsyncLifetime
         Assert.Equal([SampleWorkers.GreetTaskType], result.TaskTypes);
         Assert.Equal(2, result.Summary.Completed);
         Assert.False(slowCalled);
-        Assert.Equal(1, await _client.GetQueueSizeAsync(SlowTaskType, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Equal(1, await _backend.Client.GetQueueSizeAsync(SlowTaskType, cancellationToken: TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -278,34 +265,14 @@ public sealed class FunctionCycleTests : IAsyncLifetime
         Assert.Equal(result.Summary.Polled, result.Summary.HandedBack);
         Assert.Equal(0, result.Summary.Completed);
         Assert.Equal(0, result.Summary.Failed);
-        var summary = Assert.Single(_logs.Messages, m => m.Message.StartsWith("Conductor cycle [default] done", StringComparison.Ordinal));
+        var summary = Assert.Single(_backend.Logs.Messages, m => m.Message.StartsWith("Conductor cycle [default] done", StringComparison.Ordinal));
         Assert.Equal(LogLevel.Warning, summary.Level);
         Assert.Contains("cancelled by host True", summary.Message, StringComparison.Ordinal);
 
         // Handed back, not stranded IN_PROGRESS: the next invocation polls it at once.
-        var again = await _client.PollAsync(SlowTaskType, "next-invocation", cancellationToken: TestContext.Current.CancellationToken);
+        var again = await _backend.Client.PollAsync(SlowTaskType, "next-invocation", cancellationToken: TestContext.Current.CancellationToken);
         Assert.NotNull(again);
         Assert.Equal(taskId, again.TaskId);
-        Assert.Equal(WorkflowStatus.RUNNING, (await _client.GetWorkflowAsync(workflow, cancellationToken: TestContext.Current.CancellationToken)).Status);
-    }
-}
-
-/// <summary>Captures log lines for assertions.</summary>
-internal sealed class ListLoggerProvider : ILoggerProvider
-{
-    public ConcurrentQueue<(LogLevel Level, string Category, string Message)> Entries { get; } = new();
-
-    public IReadOnlyList<(LogLevel Level, string Message)> Messages => Entries.Select(e => (e.Level, e.Message)).ToList();
-
-    public ILogger CreateLogger(string categoryName) => new ListLogger(this, categoryName);
-
-    public void Dispose() { }
-
-    private sealed class ListLogger(ListLoggerProvider owner, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => true;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Entries.Enqueue((logLevel, category, formatter(state, exception)));
+        Assert.Equal(WorkflowStatus.RUNNING, (await _backend.Client.GetWorkflowAsync(workflow, cancellationToken: TestContext.Current.CancellationToken)).Status);
     }
 }

@@ -212,7 +212,7 @@ public class WorkerContractTests
         runnerOptions.MaxAuthErrorDelay = TimeSpan.FromSeconds(10);
         runnerOptions.PollErrorDelay = TimeSpan.FromMilliseconds(4);
         runnerOptions.MaxPollErrorDelay = TimeSpan.FromSeconds(10);
-        var logs = new ListLoggerFactory();
+        var logs = new ListLoggerProvider();
         var runner = new WorkerRunner(api, [new WorkerDefinition("guarded", Backend.Echo, TestWorkerOptions.Fast())], runnerOptions, logs);
         var failures = new ConcurrentQueue<WorkerEvent>();
         var sixth = new TaskCompletionSource();
@@ -266,7 +266,7 @@ public class WorkerContractTests
                 _ => null,
             }
             : null;
-        var logs = new ListLoggerFactory();
+        var logs = new ListLoggerProvider();
         var runner = new WorkerRunner(api, [new WorkerDefinition("bulky", (task, _) =>
             Task.FromResult(TaskResults.Complete(task, new Dictionary<string, object?> { ["blob"] = new string('x', 200_000) })), TestWorkerOptions.Fast())],
             TestWorkerOptions.Runner(), logs);
