@@ -14,7 +14,7 @@ namespace ConductorTools.Server;
 /// </summary>
 internal static class SignalResponses
 {
-    /// <summary>How often the wait looks at the workflow (the engine has no change feed).</summary>
+    /// <summary>How often the wait looks at the workflow (short: the caller is waiting for the answer).</summary>
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(25);
 
     public static readonly string[] Strategies = ["TARGET_WORKFLOW", "BLOCKING_WORKFLOW", "BLOCKING_TASK", "BLOCKING_TASK_INPUT"];
@@ -35,29 +35,15 @@ internal static class SignalResponses
     {
         // The wait also ends when the server stops: the answer is the workflow as it is then (a shutdown does not wait
         // out, then abort, a long execute).
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted, HttpExchange.ServerStopping(c));
-        limit.CancelAfter(timeout);
-        var workflow = await api.GetWorkflowAsync(workflowId, includeTasks: true, c.RequestAborted);
-        var blocking = await FindBlockingAsync(api, workflow, waitUntil, c.RequestAborted);
-        var timedOut = false;
-        while (!workflow.Status.IsTerminal() && blocking.Tasks.Count == 0)
-        {
-            if (limit.IsCancellationRequested)
+        var ((workflow, blocking), done) = await WorkflowWaiter.LookUntilAsync(
+            async ct =>
             {
-                timedOut = true;
-                break;
-            }
-            try
-            {
-                await Task.Delay(PollInterval, limit.Token);
-            }
-            catch (OperationCanceledException) when (!c.RequestAborted.IsCancellationRequested)
-            {
-                // The wait ran out: answer with the workflow as it is now.
-            }
-            workflow = await api.GetWorkflowAsync(workflowId, includeTasks: true, c.RequestAborted);
-            blocking = await FindBlockingAsync(api, workflow, waitUntil, c.RequestAborted);
-        }
+                var current = await api.GetWorkflowAsync(workflowId, includeTasks: true, ct);
+                return (Workflow: current, Blocking: await FindBlockingAsync(api, current, waitUntil, ct));
+            },
+            look => look.Workflow.Status.IsTerminal() || look.Blocking.Tasks.Count > 0,
+            timeout, PollInterval, PollInterval, stopWaiting: HttpExchange.ServerStopping(c), cancellationToken: c.RequestAborted);
+        var timedOut = !done;
         if (timedOut)
         {
             blocking = (new List<ConductorTask>(), workflow);

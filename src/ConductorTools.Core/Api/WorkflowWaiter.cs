@@ -2,7 +2,8 @@ using ConductorTools.Model;
 
 namespace ConductorTools.Api;
 
-/// <summary>Waits for workflows to reach a terminal state, polling their status with a growing interval.</summary>
+/// <summary>Waits for workflows: until they are terminal, or until any condition a caller looks for (the local server's
+/// execute waits for a workflow that ends or blocks). Conductor has no change feed, so every wait looks again and again.</summary>
 public static class WorkflowWaiter
 {
     /// <summary>
@@ -13,23 +14,55 @@ public static class WorkflowWaiter
     public static async Task<Workflow> WaitAsync(IConductorApi api, string workflowId, TimeSpan timeout, CancellationToken cancellationToken = default,
         TimeProvider? timeProvider = null, Action<WorkflowWaitProgress>? onStatus = null)
     {
+        // The status alone while waiting (a small answer), the whole workflow once at the end.
+        var (status, done) = await LookUntilAsync(
+            ct => api.GetWorkflowStatusAsync(workflowId, cancellationToken: ct),
+            s => s.Status.IsTerminal(),
+            timeout, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1),
+            (s, elapsed) => onStatus?.Invoke(new WorkflowWaitProgress(workflowId, s.Status, elapsed, timeout)),
+            timeProvider, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!done)
+        {
+            throw new TimeoutException(
+                $"Workflow {workflowId} is still {status.Status} after {timeout.TotalSeconds:0.#} s. Wait longer (-Timeout), or check that workers are polling its tasks (Get-Workflow {workflowId}).");
+        }
+        return await api.GetWorkflowAsync(workflowId, includeTasks: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Calls <paramref name="look"/> until <paramref name="done"/> holds for what it returns, <paramref name="timeout"/>
+    /// passes or <paramref name="stopWaiting"/> fires; between looks it waits <paramref name="firstInterval"/>, doubling
+    /// up to <paramref name="maxInterval"/>, on <paramref name="timeProvider"/>'s clock. Returns the last look and whether
+    /// it was done. <paramref name="onLook"/> gets each look that is not done, with the time waited so far.
+    /// <paramref name="cancellationToken"/> aborts the wait (it throws).
+    /// </summary>
+    public static async Task<(T Last, bool Done)> LookUntilAsync<T>(Func<CancellationToken, Task<T>> look, Func<T, bool> done,
+        TimeSpan timeout, TimeSpan firstInterval, TimeSpan maxInterval, Action<T, TimeSpan>? onLook = null,
+        TimeProvider? timeProvider = null, CancellationToken stopWaiting = default, CancellationToken cancellationToken = default)
+    {
+        if (look is null) throw new ArgumentNullException(nameof(look));
+        if (done is null) throw new ArgumentNullException(nameof(done));
         var time = timeProvider ?? TimeProvider.System;
         var started = time.GetUtcNow();
         var until = started + timeout;
-        var delay = TimeSpan.FromMilliseconds(50);
+        var interval = firstInterval;
         while (true)
         {
-            var status = await api.GetWorkflowStatusAsync(workflowId, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (status.Status.IsTerminal()) return await api.GetWorkflowAsync(workflowId, includeTasks: true, cancellationToken).ConfigureAwait(false);
-            onStatus?.Invoke(new WorkflowWaitProgress(workflowId, status.Status, time.GetUtcNow() - started, timeout));
+            var last = await look(cancellationToken).ConfigureAwait(false);
+            if (done(last)) return (last, true);
+            onLook?.Invoke(last, time.GetUtcNow() - started);
             var left = until - time.GetUtcNow();
-            if (left <= TimeSpan.Zero)
+            if (left <= TimeSpan.Zero || stopWaiting.IsCancellationRequested) return (last, false);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stopWaiting, cancellationToken);
+            try
             {
-                throw new TimeoutException(
-                    $"Workflow {workflowId} is still {status.Status} after {timeout.TotalSeconds:0.#} s. Wait longer (-Timeout), or check that workers are polling its tasks (Get-Workflow {workflowId}).");
+                await time.Delay(interval < left ? interval : left, wait.Token).ConfigureAwait(false);
             }
-            await time.Delay(delay < left ? delay : left, cancellationToken).ConfigureAwait(false);
-            if (delay < TimeSpan.FromSeconds(1)) delay = TimeSpan.FromTicks(delay.Ticks * 2);
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Told to stop waiting: one more look, then the answer is what it shows.
+            }
+            if (interval < maxInterval) interval = TimeSpan.FromTicks(Math.Min(maxInterval.Ticks, interval.Ticks * 2));
         }
     }
 }
