@@ -13,13 +13,14 @@
 using System.Diagnostics;
 using System.Globalization;
 using ConductorTools.Api;
+using ConductorTools.Bench.Workers;
 using ConductorTools.Engine;
 using ConductorTools.Model;
 using ConductorTools.Workers;
 
-if (args.Length > 0 && ConductorTools.Bench.Workers.ServerBench.IsMode(args[0]))
+if (args.Length > 0 && ServerBench.IsMode(args[0]))
 {
-    return await ConductorTools.Bench.Workers.ServerBench.RunAsync(args);
+    return await ServerBench.RunAsync(args);
 }
 
 var workflows = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2000;
@@ -164,42 +165,4 @@ async Task RunNaiveAsync(IConductorApi api, int count)
         }
     })).ToArray();
     await Task.WhenAll(loops);
-}
-
-/// <summary>Forwards every call to the engine after a fixed delay: a stand-in for a network round trip.</summary>
-public class LatencyApi : System.Reflection.DispatchProxy
-{
-    private IConductorApi _inner = null!;
-    private TimeSpan _latency;
-
-    public static IConductorApi Wrap(IConductorApi inner, TimeSpan latency)
-    {
-        var api = Create<IConductorApi, LatencyApi>();
-        var proxy = (LatencyApi)(object)api;
-        proxy._inner = inner;
-        proxy._latency = latency;
-        return api;
-    }
-
-    protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
-    {
-        var method = targetMethod!;
-        if (!typeof(Task).IsAssignableFrom(method.ReturnType)) return method.Invoke(_inner, args);
-        if (!method.ReturnType.IsGenericType) return DelayThen(() => (Task)method.Invoke(_inner, args)!);
-        var helper = typeof(LatencyApi).GetMethod(nameof(DelayThenResult), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
-            .MakeGenericMethod(method.ReturnType.GetGenericArguments()[0]);
-        return helper.Invoke(this, [new Func<object>(() => method.Invoke(_inner, args)!)]);
-    }
-
-    private async Task DelayThen(Func<Task> call)
-    {
-        await Task.Delay(_latency);
-        await call();
-    }
-
-    private async Task<T> DelayThenResult<T>(Func<object> call)
-    {
-        await Task.Delay(_latency);
-        return await (Task<T>)call();
-    }
 }

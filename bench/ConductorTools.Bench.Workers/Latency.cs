@@ -1,0 +1,3 @@
+namespace ConductorTools.Bench.Workers;
+
+internal sealed record Latency(double[] ServerMs, double[] ClientMs);
