@@ -36,6 +36,24 @@ public sealed class FunctionsAppTests : IAsyncLifetime
         await _server.DisposeAsync();
     }
 
+    /// <summary>The app's service provider as the worker builds it (Program.cs's registrations), with app settings as the host
+    /// hands them over (environment variables -> IConfiguration): this server, a short cycle, plus <paramref name="settings"/>.</summary>
+    private ServiceProvider AppServices(ListLoggerProvider logs, params (string Key, string Value)[] settings)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            [ConductorHostSettings.ServerUrlKey] = _server.ApiUrl.AbsoluteUri,
+            [ConductorHostSettings.PollScheduleKey] = "0 */1 * * * *",
+            [ConductorHostSettings.SafetyMarginKey] = "00:00:01",
+            [ConductorHostSettings.DrainTimeoutKey] = "00:00:01",
+        };
+        foreach (var (key, value) in settings) values[key] = value;
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
+        services.AddConductorWorkers(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), appRoot: RepositoryPaths.Combine("functions"));
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
     [Fact]
     public async Task The_timer_function_from_the_apps_service_provider_completes_the_queued_tasks_and_logs_the_summary()
     {
@@ -46,19 +64,8 @@ public sealed class FunctionsAppTests : IAsyncLifetime
             workflows.Add(await _client.StartWorkflowAsync("greet_app_flow", new Dictionary<string, object?> { ["name"] = name }, cancellationToken: ct));
 
         // App settings as the host hands them to the worker (environment variables -> IConfiguration).
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [ConductorHostSettings.ServerUrlKey] = _server.ApiUrl.AbsoluteUri,
-            [ConductorHostSettings.PollScheduleKey] = "0 */1 * * * *",
-            [ConductorHostSettings.FunctionTimeoutKey] = "00:00:07",
-            [ConductorHostSettings.SafetyMarginKey] = "00:00:01",
-            [ConductorHostSettings.DrainTimeoutKey] = "00:00:01",
-        }).Build();
         var logs = new ListLoggerProvider();
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
-        services.AddConductorWorkers(configuration, appRoot: RepositoryPaths.Combine("functions"));
-        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        await using var provider = AppServices(logs, (ConductorHostSettings.FunctionTimeoutKey, "00:00:07"));
 
         // The worker activates function classes with ActivatorUtilities over the invocation's services (DefaultFunctionActivator).
         var function = ActivatorUtilities.CreateInstance<ConductorWorkersFunction>(provider);
@@ -184,22 +191,12 @@ public sealed class FunctionsAppTests : IAsyncLifetime
         foreach (var name in new[] { "Ada", "Grace" })
             workflows.Add(await _client.StartWorkflowAsync("greet_app_flow", new Dictionary<string, object?> { ["name"] = name }, cancellationToken: ct));
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [ConductorHostSettings.ServerUrlKey] = _server.ApiUrl.AbsoluteUri,
-            [ConductorHostSettings.PollScheduleKey] = "0 */1 * * * *",
-            [ConductorHostSettings.FunctionTimeoutKey] = "00:00:05",
-            [ConductorHostSettings.SafetyMarginKey] = "00:00:01",
-            [ConductorHostSettings.DrainTimeoutKey] = "00:00:01",
-            [ConductorHostSettings.DispatchModeKey] = "FanOut",
-            [ConductorHostSettings.FanOutQueueKey] = queueName,
-            [StorageSettings.ConnectionName] = azurite.ConnectionString,
-        }).Build();
         var logs = new ListLoggerProvider();
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
-        services.AddConductorWorkers(configuration, appRoot: RepositoryPaths.Combine("functions"));
-        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        await using var provider = AppServices(logs,
+            (ConductorHostSettings.FunctionTimeoutKey, "00:00:05"),
+            (ConductorHostSettings.DispatchModeKey, "FanOut"),
+            (ConductorHostSettings.FanOutQueueKey, queueName),
+            (StorageSettings.ConnectionName, azurite.ConnectionString));
 
         var timer = new TimerInfo { ScheduleStatus = new ScheduleStatus { Last = DateTime.UtcNow.AddMinutes(-1), Next = DateTime.UtcNow.AddMinutes(1) } };
         // Fan-out mode: the timer-only function leaves the cycles to the queue function.
