@@ -151,6 +151,26 @@ public sealed class FanOutDispatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_messages_cycle_runs_the_backlog_and_ends_when_the_queues_are_empty_not_at_its_deadline()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (_, cycles, _) = Dispatcher(Settings()); // a 5-minute function timeout: ending at the deadline would be plain to see
+        await StartAsync(3);
+        var message = FanOutMessage.Create(ConductorHostSettings.DefaultGroup, DateTimeOffset.UtcNow).ToJson();
+
+        // The guard only keeps a regression from hanging the suite for 5 minutes; the assertions are on the outcome.
+        var result = await cycles.RunForMessageAsync(message, ConductorHostSettings.DefaultGroup, ct).WaitAsync(TimeSpan.FromMinutes(1), ct);
+
+        Assert.Equal(3, result.Summary.Completed);
+        Assert.Equal(WorkerStopReason.QueuesEmpty, result.Summary.StopReason);
+        Assert.Equal(0, (await _backend.Http.GetQueueSizesAsync([TaskType], ct))[TaskType]);
+        // A timer's cycle (the timer-only mode) keeps polling to its deadline: tasks scheduled meanwhile are picked up at once.
+        using var host = new CancellationTokenSource(TimeSpan.FromSeconds(1)); // the host ends the invocation
+        var timed = await cycles.RunAsync(ConductorHostSettings.DefaultGroup, cancellationToken: host.Token).WaitAsync(TimeSpan.FromMinutes(1), ct);
+        Assert.NotEqual(WorkerStopReason.QueuesEmpty, timed.Summary.StopReason);
+    }
+
+    [Fact]
     public async Task A_message_that_is_not_a_work_message_runs_no_cycle_and_fails_with_its_reason_logged()
     {
         var (_, cycles, _) = Dispatcher(Settings());

@@ -22,7 +22,7 @@ public sealed record FunctionCycleResult(string Group, IReadOnlyList<string> Tas
 /// <summary>
 /// Runs one bounded worker cycle per serverless invocation (the Azure Functions timer): computes the deadline from the
 /// function timeout less the safety margin, picks the workers of the invocation's task-type group, runs the worker
-/// runtime's <see cref="WorkerRunner.RunCycleAsync"/> until the deadline or until the host cancels the invocation
+/// runtime (<see cref="WorkerRunner"/> with <see cref="WorkerRunLimits.Deadline"/>) until the deadline or until the host cancels the invocation
 /// (unfinished tasks are handed back), and logs the summary. The Functions app only calls <see cref="RunAsync"/>.
 /// </summary>
 public sealed partial class FunctionCycleRunner
@@ -111,8 +111,9 @@ public sealed partial class FunctionCycleRunner
     }
 
     /// <summary>
-    /// A work message from the group's fan-out queue: runs one cycle of <paramref name="group"/> (<see cref="RunAsync"/>),
-    /// whatever its age or how often it was delivered (a late or duplicate message only starts a cycle that finds less to do).
+    /// A work message from the group's fan-out queue: runs one cycle of <paramref name="group"/> (as <see cref="RunAsync"/>,
+    /// but it also ends once the group's queues are empty with nothing in flight), whatever the message's age or how often it
+    /// was delivered (a late or duplicate message only starts a cycle that finds less to do, and ends early).
     /// </summary>
     /// <param name="message">The message as the trigger binds it: its text, or the PowerShell worker's hashtable of it.</param>
     /// <param name="group">The group of the function (and of its queue).</param>
@@ -137,8 +138,10 @@ public sealed partial class FunctionCycleRunner
         return RunWithMessageAsync(parsed, group, cancellationToken);
     }
 
+    // A message's cycle ends as soon as its queues are empty with nothing in flight (or at the deadline): an instance is
+    // billed while it polls, and the dispatcher sends another message when a backlog comes back.
     private async Task<FunctionCycleResult> RunWithMessageAsync(FanOutMessage message, string group, CancellationToken cancellationToken) =>
-        await RunAsync(group, false, cancellationToken).ConfigureAwait(false) with { Message = message };
+        await RunCoreAsync(group, false, stopWhenQueuesEmpty: true, cancellationToken).ConfigureAwait(false) with { Message = message };
 
     /// <summary>
     /// Options of the worker runtime for each cycle (delivery retries, hand-back, outbox). <see cref="WorkerRunnerOptions.DrainTimeout"/>
@@ -178,7 +181,10 @@ public sealed partial class FunctionCycleRunner
     /// and every unfinished task is then handed back (IN_PROGRESS with a callback, pollable again). Server failures do not throw; settings
     /// errors do (<see cref="ConductorSettingsException"/>, listing every problem).
     /// </summary>
-    public async Task<FunctionCycleResult> RunAsync(string group, bool isPastDue = false, CancellationToken cancellationToken = default)
+    public Task<FunctionCycleResult> RunAsync(string group, bool isPastDue = false, CancellationToken cancellationToken = default) =>
+        RunCoreAsync(group, isPastDue, stopWhenQueuesEmpty: false, cancellationToken);
+
+    private async Task<FunctionCycleResult> RunCoreAsync(string group, bool isPastDue, bool stopWhenQueuesEmpty, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(group)) throw new ArgumentException("A task-type group name is required (\"default\" for task types in no group).", nameof(group));
         var deadline = CycleDeadline.Compute(_time.GetUtcNow(), _settings, _hostJsonTimeout);
@@ -195,7 +201,8 @@ public sealed partial class FunctionCycleRunner
 
         // A runner per invocation: it holds no connections of its own, and each invocation may run another group.
         var runner = new WorkerRunner(_api, selected, RunnerOptions, _loggerFactory, _time);
-        var summary = await runner.RunCycleAsync(deadline.Deadline, cancellationToken).ConfigureAwait(false);
+        var summary = await runner.RunAsync(cancellationToken, new WorkerRunLimits { Deadline = deadline.Deadline, StopWhenIdle = stopWhenQueuesEmpty })
+            .ConfigureAwait(false);
         var cancelled = cancellationToken.IsCancellationRequested;
         var result = new FunctionCycleResult(group, taskTypes, deadline, summary, cancelled);
         var level = summary.Failed > 0 || summary.HandedBack > 0 || summary.UpdateFailures > 0 || summary.PollErrors > 0 || cancelled
