@@ -115,6 +115,15 @@ public sealed class InvokeWorkerDispatchCommand : PSCmdlet, IDisposable
                 "ConductorTools.QueueFailed", ErrorCategory.ConnectionError, null));
             return;
         }
+        catch (AggregateException e) when (e.InnerExceptions.All(i => i is Azure.RequestFailedException))
+        {
+            // The storage client's own retries all failed (an account that cannot be reached): say so once.
+            WriteRecords(records);
+            ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(
+                    $"The fan-out queue could not be reached after {e.InnerExceptions.Count} tries: {e.InnerExceptions[e.InnerExceptions.Count - 1].Message} Check AzureWebJobsStorage (or -StorageConnectionString).", e),
+                "ConductorTools.QueueFailed", ErrorCategory.ConnectionError, null));
+            return;
+        }
         catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
