@@ -130,7 +130,12 @@ public sealed class FunctionCycleTests : IAsyncLifetime
         _backend.Faults.FailNext("BatchPoll", 4);
         _backend.Faults.FailNext("UpdateTask", 2);
 
-        var result = await Runner(Settings("00:00:12"), Greet()).RunAsync(ConductorHostSettings.DefaultGroup, cancellationToken: TestContext.Current.CancellationToken);
+        var cycles = Runner(Settings("00:00:12"), Greet());
+        // Short backoffs: with the defaults (0.5 s, doubling, jittered) four failed polls in a row can use up the cycle's
+        // 7 s polling window on a loaded machine before any task is polled, and the test would then prove nothing.
+        cycles.RunnerOptions.PollErrorDelay = cycles.RunnerOptions.UpdateRetryDelay = TimeSpan.FromMilliseconds(50);
+        cycles.RunnerOptions.MaxPollErrorDelay = cycles.RunnerOptions.MaxUpdateRetryDelay = TimeSpan.FromMilliseconds(200);
+        var result = await cycles.RunAsync(ConductorHostSettings.DefaultGroup, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(4, _backend.Faults.Injected["BatchPoll"]);
         Assert.Equal(2, _backend.Faults.Injected["UpdateTask"]);
