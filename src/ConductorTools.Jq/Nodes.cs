@@ -233,10 +233,12 @@ internal sealed class TryNode : Node
 
     internal static bool Catchable(Exception e) => e is JqException && e is not JqBudgetExceededException && e is not JqParseException;
 
+    private static readonly Func<Exception, bool> IsCatchable = Catchable;
+
     public override IEnumerable<JV> Eval(JV input, Env env, Ctx ctx)
     {
         JqException? error = null;
-        foreach (var v in UntilCaught(() => _body.Eval(input, env, ctx), ex => error = ex)) yield return v;
+        foreach (var v in Until(() => _body.Eval(input, env, ctx), IsCatchable, ex => error = (JqException)ex)) yield return v;
         if (error != null && _catch != null)
         {
             // jq 1.6: error(null) caught yields null.
@@ -247,29 +249,9 @@ internal sealed class TryNode : Node
     public override IEnumerable<PV> Paths(PV input, Env env, Ctx ctx)
     {
         JqException? error = null;
-        foreach (var v in UntilCaught(() => _body.Paths(input, env, ctx), ex => error = ex)) yield return v;
+        foreach (var v in Until(() => _body.Paths(input, env, ctx), IsCatchable, ex => error = (JqException)ex)) yield return v;
         if (error != null && _catch != null)
             foreach (var v in _catch.Paths(new PV(input.P, error.CatchValue), env, ctx)) yield return v;
-    }
-
-    /// <summary>What <paramref name="body"/> yields until it raises a catchable error, which goes to <paramref name="caught"/>
-    /// (C# cannot yield inside a try with a catch, so each step is guarded on its own).</summary>
-    private static IEnumerable<T> UntilCaught<T>(Func<IEnumerable<T>> body, Action<JqException> caught)
-    {
-        IEnumerator<T> e;
-        try { e = body().GetEnumerator(); }
-        catch (JqException ex) when (Catchable(ex)) { caught(ex); yield break; }
-        using (e)
-        {
-            while (true)
-            {
-                var more = false;
-                try { more = e.MoveNext(); }
-                catch (JqException ex) when (Catchable(ex)) { caught(ex); }
-                if (!more) yield break;
-                yield return e.Current;
-            }
-        }
     }
 }
 
@@ -924,35 +906,13 @@ internal sealed class LabelNode : Node
     public override IEnumerable<JV> Eval(JV input, Env env, Ctx ctx)
     {
         var token = new object();
-        IEnumerator<JV> e;
-        try { e = _body.Eval(input, env.BindLabel(token), ctx).GetEnumerator(); }
-        catch (BreakException b) when (b.Label == token) { yield break; }
-        using (e)
-        {
-            while (true)
-            {
-                try { if (!e.MoveNext()) yield break; }
-                catch (BreakException b) when (b.Label == token) { yield break; }
-                yield return e.Current;
-            }
-        }
+        return Until(() => _body.Eval(input, env.BindLabel(token), ctx), e => e is BreakException b && b.Label == token);
     }
 
     public override IEnumerable<PV> Paths(PV input, Env env, Ctx ctx)
     {
         var token = new object();
-        IEnumerator<PV> e;
-        try { e = _body.Paths(input, env.BindLabel(token), ctx).GetEnumerator(); }
-        catch (BreakException b) when (b.Label == token) { yield break; }
-        using (e)
-        {
-            while (true)
-            {
-                try { if (!e.MoveNext()) yield break; }
-                catch (BreakException b) when (b.Label == token) { yield break; }
-                yield return e.Current;
-            }
-        }
+        return Until(() => _body.Paths(input, env.BindLabel(token), ctx), e => e is BreakException b && b.Label == token);
     }
 }
 

@@ -179,6 +179,27 @@ internal abstract class Node
     }
 
     public static readonly IEnumerable<JV> None = Array.Empty<JV>();
+
+    /// <summary>What <paramref name="body"/> yields until it throws an exception <paramref name="ends"/> accepts, which then
+    /// goes to <paramref name="caught"/> and ends the sequence quietly (try/catch and label/break). C# cannot yield inside a
+    /// try with a catch, so each step is guarded on its own.</summary>
+    protected static IEnumerable<T> Until<T>(Func<IEnumerable<T>> body, Func<Exception, bool> ends, Action<Exception>? caught = null)
+    {
+        IEnumerator<T> e;
+        try { e = body().GetEnumerator(); }
+        catch (Exception ex) when (ends(ex)) { caught?.Invoke(ex); yield break; }
+        using (e)
+        {
+            while (true)
+            {
+                var more = false;
+                try { more = e.MoveNext(); }
+                catch (Exception ex) when (ends(ex)) { caught?.Invoke(ex); }
+                if (!more) yield break;
+                yield return e.Current;
+            }
+        }
+    }
 }
 
 internal abstract class SimpleNode : Node
