@@ -66,60 +66,31 @@ internal static class PayloadLimits
     /// <summary>The nesting depth, counted no further than one past the limit (so a hostile value cannot exhaust the stack).</summary>
     private static int Depth(object? value, int depth)
     {
-        if (depth > MaxDataDepth)
+        if (depth > MaxDataDepth) return depth;
+        return value switch
         {
-            return depth;
-        }
-        var deepest = depth;
-        switch (value)
+            null or string => depth,
+            JsonElement { ValueKind: JsonValueKind.Object } element => Deepest(element.EnumerateObject().Select(p => (object?)p.Value), depth),
+            JsonElement { ValueKind: JsonValueKind.Array } element => Deepest(element.EnumerateArray().Select(e => (object?)e), depth),
+            JsonElement => depth,
+            IDictionary<string, object?> map => Deepest(map.Values, depth),
+            IDictionary dictionary => Deepest(dictionary.Values.Cast<object?>(), depth),
+            IEnumerable list => Deepest(list.Cast<object?>(), depth),
+            _ => depth,
+        };
+    }
+
+    /// <summary>The depth of a container at <paramref name="depth"/> holding <paramref name="items"/>: one more than its own, or
+    /// its deepest item's; it stops looking once past the limit.</summary>
+    private static int Deepest(IEnumerable<object?> items, int depth)
+    {
+        var deepest = depth + 1;
+        foreach (var item in items)
         {
-            case null or string:
-                return depth;
-            case JsonElement element:
-                if (element.ValueKind is JsonValueKind.Object)
-                {
-                    deepest = depth + 1;
-                    foreach (var property in element.EnumerateObject())
-                    {
-                        deepest = Math.Max(deepest, Depth(property.Value, depth + 1));
-                    }
-                }
-                else if (element.ValueKind is JsonValueKind.Array)
-                {
-                    deepest = depth + 1;
-                    foreach (var item in element.EnumerateArray())
-                    {
-                        deepest = Math.Max(deepest, Depth(item, depth + 1));
-                    }
-                }
-                return deepest;
-            case IDictionary<string, object?> map:
-                deepest = depth + 1;
-                foreach (var item in map.Values)
-                {
-                    deepest = Math.Max(deepest, Depth(item, depth + 1));
-                    if (deepest > MaxDataDepth) break;
-                }
-                return deepest;
-            case IDictionary dictionary:
-                deepest = depth + 1;
-                foreach (var item in dictionary.Values)
-                {
-                    deepest = Math.Max(deepest, Depth(item, depth + 1));
-                    if (deepest > MaxDataDepth) break;
-                }
-                return deepest;
-            case IEnumerable list:
-                deepest = depth + 1;
-                foreach (var item in list)
-                {
-                    deepest = Math.Max(deepest, Depth(item, depth + 1));
-                    if (deepest > MaxDataDepth) break;
-                }
-                return deepest;
-            default:
-                return depth;
+            deepest = Math.Max(deepest, Depth(item, depth + 1));
+            if (deepest > MaxDataDepth) break;
         }
+        return deepest;
     }
 
     /// <summary>A validation error when a definition nests deeper than <see cref="MaxDefinitionDepth"/> as JSON, else null.</summary>
